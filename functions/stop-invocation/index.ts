@@ -1,0 +1,13 @@
+import { createFunction } from '../../shared/handler.js';
+import { Runtime } from '../../shared/runtime.js';
+
+// FC 3.0 entry points (s.yaml: handler index.handler, initializer index.initialize).
+// Thin on purpose: all behaviour lives in shared/.
+
+const fn = createFunction(() => new Runtime());
+
+/** Instance initializer: checks the configuration and assumes the role before the first alert. */
+export const initialize = fn.initialize;
+
+/** HTTP trigger → FC HTTP response; event or timer invocation → the result event. */
+export const handler = fn.handler;

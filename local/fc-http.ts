@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+// Two pure translators, as FC 3.0 does them: an incoming HTTP request → the HTTP trigger
+// event the handler receives, and the handler's return value → the HTTP response.
+
+export interface FcHttpEvent {
+  version: 'v1';
+  rawPath: string;
+  headers: Record<string, string>;
+  queryParameters: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+  requestContext: {
+    accountId: string;
+    domainName: string;
+    domainPrefix: string;
+    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
+    requestId: string;
+    time: string;
+    timeEpoch: string;
+  };
+}
+
+export interface FcHttpResult {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** FC shows header names in canonical case (Content-Type), one value each. */
+function canonical(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+export function toFcEvent(req: IncomingMessage, body: Buffer, accountId: string, requestId: string = randomUUID()): FcHttpEvent {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[canonical(name)] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const queryParameters: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) if (!(k in queryParameters)) queryParameters[k] = v;
+  let text: string | undefined;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    text = undefined; // binary: FC hands it over base64-encoded
+  }
+  const host = req.headers.host ?? 'localhost';
+  const now = new Date();
+  return {
+    version: 'v1',
+    rawPath: url.pathname,
+    headers,
+    queryParameters,
+    body: text ?? body.toString('base64'),
+    isBase64Encoded: text === undefined,
+    requestContext: {
+      accountId,
+      domainName: host,
+      domainPrefix: host.split('.')[0],
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
+      requestId,
+      time: now.toISOString(),
+      timeEpoch: String(now.getTime()),
+    },
+  };
+}
+
+export function fromFcResult(result: unknown): { status: number; headers: Record<string, string>; body: Buffer } {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) {
+    const r = result as FcHttpResult;
+    const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+    return { status: r.statusCode ?? 200, headers: r.headers ?? {}, body };
+  }
+  // FC returns a plain value as the body with 200.
+  const body = Buffer.from(typeof result === 'string' ? result : JSON.stringify(result ?? null));
+  return { status: 200, headers: { 'content-type': 'application/json' }, body };
+}

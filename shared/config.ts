@@ -1,0 +1,176 @@
+import { parseBasicAuthList, type AuthConfig } from './auth/index.js';
+import { ConfigError } from './errors.js';
+import { compile } from './schemas/validate.js';
+import { REGION_ID } from './schemas/stop-request.js';
+
+// Every variable the function reads (DESIGN §2.4), checked with ajv at start-up so a
+// typo stops the deploy's first invocation with a message naming the variable, instead
+// of surfacing later as a confusing ECS error.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  targetRoleArn?: string;
+  roleSessionName: string;
+  roleExternalId?: string;
+  roleDurationSeconds: number;
+  ecsEndpoint?: { host: string; protocol: 'http' | 'https' };
+  ecsNetwork: 'public' | 'vpc';
+  stsEndpoint?: string;
+  allowedRegions?: string[];
+  auth: AuthConfig;
+  maxInstances: number;
+  ecsConcurrency: number;
+  ecsTimeoutMs: number;
+  ecsMaxAttempts: number;
+  verify: boolean;
+  verifyGraceMs: number;
+  dedupeTtlSeconds: number;
+  dedupeMaxEntries: number;
+  sweepIncludeScheduled: boolean;
+  resultEventBus?: string;
+  eventBridgeEndpoint?: { host: string; protocol: 'http' | 'https' };
+  logLevel: LogLevel;
+  /** Values that must never reach a log line (secrets from the environment). */
+  secrets: string[];
+}
+
+const BOOL = '^(true|false|1|0|yes|no)$';
+const INT = (min: number, max: number) => ({ pattern: '^[0-9]{1,9}$', min, max });
+
+interface VarSpec {
+  pattern?: string;
+  min?: number;
+  max?: number;
+  /** What a good value looks like, for the error message. */
+  hint: string;
+  secret?: boolean;
+}
+
+const VARS: Record<string, VarSpec> = {
+  TARGET_ROLE_ARN: { pattern: '^acs:ram::[0-9]+:role/[A-Za-z0-9._@/-]+$', hint: 'a RAM role ARN such as acs:ram::123456789012:role/stop-invocation' },
+  ROLE_SESSION_NAME: { pattern: '^[A-Za-z0-9.@_-]{2,64}$', hint: '2-64 characters of letters, digits, . @ _ -' },
+  ROLE_EXTERNAL_ID: { pattern: '^[A-Za-z0-9=,.@:/_-]{2,1224}$', hint: 'the external id set on the role trust policy', secret: true },
+  ROLE_DURATION_SECONDS: { ...INT(900, 43200), hint: 'an integer from 900 to 43200' },
+  ECS_ENDPOINT: { pattern: '^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$', hint: 'host[:port] or http(s)://host[:port]' },
+  ECS_NETWORK: { pattern: '^(public|vpc)$', hint: 'public or vpc' },
+  STS_ENDPOINT: { pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$', hint: 'host[:port] (the credentials library always uses https)' },
+  ALLOWED_REGIONS: { pattern: '^[a-z0-9-]+(,[a-z0-9-]+)*$', hint: 'a comma list of region ids, e.g. cn-hangzhou,cn-shanghai' },
+  WEBHOOK_SECRETS: { pattern: '^[^,]+(,[^,]+)*$', hint: 'a comma list of secrets (whsec_<base64> or plain)', secret: true },
+  WEBHOOK_TOKENS: { pattern: '^[^,\\s]{8,}(,[^,\\s]{8,})*$', hint: 'a comma list of tokens, each at least 8 characters (use 32+ random ones)', secret: true },
+  WEBHOOK_BASIC_AUTH: { pattern: '^[^,:]+:[^,]+(,[^,:]+:[^,]+)*$', hint: 'a comma list of user:password', secret: true },
+  ALLOW_UNAUTHENTICATED: { pattern: BOOL, hint: 'true or false' },
+  MAX_INSTANCES: { ...INT(1, 10000), hint: 'an integer from 1 to 10000' },
+  ECS_CONCURRENCY: { ...INT(1, 50), hint: 'an integer from 1 to 50' },
+  ECS_TIMEOUT_MS: { ...INT(100, 60000), hint: 'an integer from 100 to 60000' },
+  ECS_MAX_ATTEMPTS: { ...INT(1, 10), hint: 'an integer from 1 to 10' },
+  VERIFY: { pattern: BOOL, hint: 'true or false' },
+  VERIFY_GRACE_MS: { ...INT(0, 60000), hint: 'an integer from 0 to 60000' },
+  DEDUPE_TTL_SECONDS: { ...INT(0, 86400), hint: 'an integer from 0 to 86400 (0 disables dedupe)' },
+  DEDUPE_MAX_ENTRIES: { ...INT(1, 100000), hint: 'an integer from 1 to 100000' },
+  SWEEP_INCLUDE_SCHEDULED: { pattern: BOOL, hint: 'true or false' },
+  RESULT_EVENT_BUS: { pattern: '^[A-Za-z0-9_-]{1,127}$', hint: 'an EventBridge event bus name' },
+  EVENTBRIDGE_ENDPOINT: { pattern: '^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$', hint: 'host[:port] or http(s)://host[:port]' },
+  LOG_LEVEL: { pattern: '^(debug|info|warn|error)$', hint: 'debug, info, warn or error' },
+};
+
+const envSchema = {
+  type: 'object',
+  properties: Object.fromEntries(
+    Object.entries(VARS).map(([name, spec]) => [name, spec.pattern ? { type: 'string', pattern: spec.pattern } : { type: 'string' }]),
+  ),
+};
+
+const validateEnv = compile<Record<string, string>>(envSchema);
+
+/** Read and check the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(VARS)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') raw[name] = value.trim();
+  }
+  if (!validateEnv(raw)) {
+    const first = validateEnv.errors?.[0];
+    const name = first?.instancePath.slice(1) ?? 'environment';
+    throw new ConfigError(name, describe(name, raw[name]));
+  }
+  for (const [name, spec] of Object.entries(VARS)) {
+    if (raw[name] === undefined || spec.min === undefined) continue;
+    const n = Number(raw[name]);
+    if (n < spec.min || n > (spec.max ?? Infinity)) throw new ConfigError(name, describe(name, raw[name]));
+  }
+
+  const int = (name: string, fallback: number) => (raw[name] === undefined ? fallback : Number(raw[name]));
+  const bool = (name: string, fallback: boolean) => (raw[name] === undefined ? fallback : /^(true|1|yes)$/.test(raw[name]));
+  const list = (name: string) => (raw[name] === undefined ? [] : raw[name].split(',').map((s) => s.trim()).filter(Boolean));
+
+  const allowedRegions = raw.ALLOWED_REGIONS === undefined ? undefined : list('ALLOWED_REGIONS');
+  for (const region of allowedRegions ?? []) {
+    if (!new RegExp(REGION_ID).test(region)) throw new ConfigError('ALLOWED_REGIONS', `'${region}' is not a region id`);
+  }
+
+  let basicAuth: AuthConfig['basicAuth'] = [];
+  try {
+    basicAuth = raw.WEBHOOK_BASIC_AUTH === undefined ? [] : parseBasicAuthList(raw.WEBHOOK_BASIC_AUTH);
+  } catch {
+    throw new ConfigError('WEBHOOK_BASIC_AUTH', describe('WEBHOOK_BASIC_AUTH', raw.WEBHOOK_BASIC_AUTH));
+  }
+
+  const auth: AuthConfig = {
+    webhookSecrets: list('WEBHOOK_SECRETS'),
+    webhookTokens: list('WEBHOOK_TOKENS'),
+    basicAuth,
+    allowUnauthenticated: bool('ALLOW_UNAUTHENTICATED', false),
+  };
+
+  const secrets = [
+    ...auth.webhookSecrets,
+    ...auth.webhookTokens,
+    ...basicAuth.map((b) => b.password),
+    env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    env.ALIBABA_CLOUD_SECURITY_TOKEN,
+    raw.ROLE_EXTERNAL_ID,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 6);
+
+  return {
+    targetRoleArn: raw.TARGET_ROLE_ARN,
+    roleSessionName: raw.ROLE_SESSION_NAME ?? 'fc-stop-invocation',
+    roleExternalId: raw.ROLE_EXTERNAL_ID,
+    roleDurationSeconds: int('ROLE_DURATION_SECONDS', 3600),
+    ecsEndpoint: parseEndpoint(raw.ECS_ENDPOINT, 'https'),
+    ecsNetwork: raw.ECS_NETWORK === 'vpc' ? 'vpc' : 'public',
+    stsEndpoint: raw.STS_ENDPOINT,
+    allowedRegions,
+    auth,
+    maxInstances: int('MAX_INSTANCES', 1000),
+    ecsConcurrency: int('ECS_CONCURRENCY', 10),
+    ecsTimeoutMs: int('ECS_TIMEOUT_MS', 5000),
+    ecsMaxAttempts: int('ECS_MAX_ATTEMPTS', 3),
+    verify: bool('VERIFY', true),
+    verifyGraceMs: int('VERIFY_GRACE_MS', 2000),
+    dedupeTtlSeconds: int('DEDUPE_TTL_SECONDS', 600),
+    dedupeMaxEntries: int('DEDUPE_MAX_ENTRIES', 1000),
+    sweepIncludeScheduled: bool('SWEEP_INCLUDE_SCHEDULED', false),
+    resultEventBus: raw.RESULT_EVENT_BUS,
+    eventBridgeEndpoint: parseEndpoint(raw.EVENTBRIDGE_ENDPOINT, 'https'),
+    logLevel: (raw.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    secrets,
+  };
+}
+
+function describe(name: string, value: string | undefined): string {
+  const spec = VARS[name];
+  const shown = spec?.secret || value === undefined ? '' : ` (got '${value.slice(0, 80)}')`;
+  return `must be ${spec?.hint ?? 'valid'}${shown}`;
+}
+
+function parseEndpoint(value: string | undefined, fallback: 'http' | 'https'): Config['ecsEndpoint'] {
+  if (value === undefined) return undefined;
+  const m = /^(https?):\/\/(.+?)\/?$/.exec(value);
+  if (m) return { protocol: m[1] as 'http' | 'https', host: m[2] };
+  return { protocol: fallback, host: value.replace(/\/$/, '') };
+}
+
+/** Names of the variables, for the README's table test. */
+export const CONFIG_VARIABLES = Object.keys(VARS);

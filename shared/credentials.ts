@@ -1,0 +1,196 @@
+import {
+  DefaultCredentialsProvider,
+  RAMRoleARNCredentialsProvider,
+  StaticSTSCredentialsProvider,
+} from '@alicloud/credentials';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+
+// Where ECS credentials come from: the `@alicloud/credentials` default chain (or FC's
+// context.credentials) as the source, optionally with AssumeRole on top. This module
+// adds what the library lacks for a function: single-flight (one AssumeRole however many
+// cold requests arrive together), a cache that outlives an STS outage while the session
+// is still valid, and a clear, classified error.
+
+export interface CredentialSnapshot {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  providerName: string;
+}
+
+/** FC 3.0 `context.credentials`: the function role's STS keys, fresh each invocation. */
+export interface FcCredentials {
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  securityToken?: string;
+}
+
+export class CredentialError extends Error {
+  constructor(readonly code: string, message: string, readonly retryable: boolean) {
+    super(message);
+    this.name = 'CredentialError';
+  }
+}
+
+interface Provider {
+  getCredentials(): Promise<{ accessKeyId: string; accessKeySecret: string; securityToken: string; providerName: string }>;
+  getProviderName(): string;
+}
+
+interface Cached {
+  value: CredentialSnapshot;
+  /** After this we refresh, but keep serving `value` if the refresh fails… */
+  softExpiry: number;
+  /** …until this, the latest moment the session can still be valid. */
+  hardExpiry: number;
+}
+
+/** Source credentials: FC's context keys when present, else the library's default chain. */
+class SourceProvider implements Provider {
+  private fc?: Required<FcCredentials>;
+  private chain?: Provider;
+
+  setFc(creds: FcCredentials | undefined): boolean {
+    if (!creds?.accessKeyId || !creds.accessKeySecret) return false;
+    const changed = this.fc?.accessKeyId !== creds.accessKeyId || this.fc?.securityToken !== creds.securityToken;
+    this.fc = { accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken ?? '' };
+    return changed;
+  }
+
+  async getCredentials() {
+    if (this.fc) {
+      const { accessKeyId, accessKeySecret, securityToken } = this.fc;
+      if (securityToken) {
+        return StaticSTSCredentialsProvider.builder()
+          .withAccessKeyId(accessKeyId)
+          .withAccessKeySecret(accessKeySecret)
+          .withSecurityToken(securityToken)
+          .build()
+          .getCredentials();
+      }
+      return { accessKeyId, accessKeySecret, securityToken: '', providerName: 'fc_context' };
+    }
+    this.chain ??= DefaultCredentialsProvider.builder().build();
+    return this.chain.getCredentials();
+  }
+
+  getProviderName(): string {
+    return this.fc ? 'fc_context' : 'default';
+  }
+}
+
+export class CredentialBroker {
+  private readonly source = new SourceProvider();
+  private readonly provider: Provider;
+  private cached?: Cached;
+  private inflight?: Promise<CredentialSnapshot>;
+  /** How many times the underlying provider was asked (AssumeRole when a role is set). */
+  fetches = 0;
+
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly now: () => number = Date.now) {
+    if (config.targetRoleArn) {
+      let builder = RAMRoleARNCredentialsProvider.builder()
+        .withCredentialsProvider(this.source)
+        .withRoleArn(config.targetRoleArn)
+        .withRoleSessionName(config.roleSessionName)
+        .withDurationSeconds(config.roleDurationSeconds)
+        .withReadTimeout(config.ecsTimeoutMs)
+        .withConnectTimeout(Math.min(config.ecsTimeoutMs, 3000));
+      if (config.roleExternalId) builder = builder.withExternalId(config.roleExternalId);
+      if (config.stsEndpoint) builder = builder.withStsEndpoint(config.stsEndpoint);
+      this.provider = builder.build();
+    } else {
+      this.provider = this.source;
+    }
+  }
+
+  /** Called per invocation with FC's context keys; a rotated source key drops the cache. */
+  useFcCredentials(creds: FcCredentials | undefined): void {
+    if (this.source.setFc(creds)) {
+      this.log.addSecret(creds?.accessKeySecret);
+      this.log.addSecret(creds?.securityToken);
+      if (!this.config.targetRoleArn) this.cached = undefined;
+    }
+  }
+
+  /** Current credentials; concurrent callers share one fetch. */
+  async get(): Promise<CredentialSnapshot> {
+    const t = this.now();
+    const cached = this.cached;
+    if (cached && t < cached.softExpiry) return cached.value;
+    this.inflight ??= this.fetch().finally(() => {
+      this.inflight = undefined;
+    });
+    try {
+      return await this.inflight;
+    } catch (err) {
+      // An STS outage must not fail requests while the session we hold is still valid.
+      if (cached && this.now() < cached.hardExpiry) {
+        this.log.warn('credential refresh failed; using the cached session', { error: err });
+        return cached.value;
+      }
+      throw err;
+    }
+  }
+
+  /** ECS said the token expired (clock skew, short session): forget it. */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private async fetch(): Promise<CredentialSnapshot> {
+    this.fetches++;
+    let raw: Awaited<ReturnType<Provider['getCredentials']>>;
+    try {
+      raw = await this.provider.getCredentials();
+    } catch (err) {
+      throw classify(err, Boolean(this.config.targetRoleArn));
+    }
+    const value: CredentialSnapshot = {
+      accessKeyId: raw.accessKeyId,
+      accessKeySecret: raw.accessKeySecret,
+      securityToken: raw.securityToken || undefined,
+      providerName: raw.providerName,
+    };
+    this.log.addSecret(value.accessKeySecret);
+    this.log.addSecret(value.securityToken);
+    const t = this.now();
+    // Role sessions: refresh at half-life, trust until a minute before the end. Source keys
+    // from the chain are re-read every 5 minutes (the library caches what needs caching).
+    const life = this.config.targetRoleArn ? this.config.roleDurationSeconds * 1000 : 10 * 60 * 1000;
+    this.cached = { value, softExpiry: t + life / 2, hardExpiry: t + life - 60_000 };
+    return value;
+  }
+
+  /** The shape `@alicloud/openapi-core` expects in `Config.credential`. */
+  forOpenApi(): { getCredential(): Promise<{ accessKeyId: string; accessKeySecret: string; securityToken?: string; type: string; providerName: string }> } {
+    return {
+      getCredential: async () => {
+        const c = await this.get();
+        return { ...c, type: c.securityToken ? 'sts' : 'access_key' };
+      },
+    };
+  }
+}
+
+/** The library throws plain Errors whose text carries the STS answer; turn them into codes. */
+export function classify(err: unknown, assumingRole: boolean): CredentialError {
+  const message = err instanceof Error ? err.message : String(err);
+  const stsCode = /"Code"\s*:\s*"([^"]+)"/.exec(message)?.[1];
+  const what = assumingRole ? 'AssumeRole' : 'credential chain';
+  if (stsCode) {
+    const retryable = /^(Throttling|InternalError|ServiceUnavailable)/i.test(stsCode);
+    return new CredentialError(`STS.${stsCode}`, `${what} failed: ${stsCode}`, retryable);
+  }
+  if (/the access key secret is invalid/i.test(message)) {
+    return new CredentialError('STS.SignatureDoesNotMatch', `${what} failed: the source access key secret is invalid`, false);
+  }
+  if (/timeout|timed out|ECONNRESET|ECONNREFUSED|EPIPE|socket hang up|ENOTFOUND|EAI_AGAIN|refresh session token failed/i.test(message)) {
+    return new CredentialError('STS.Unavailable', `${what} failed: STS did not answer usefully (${message.slice(0, 120)})`, true);
+  }
+  if (/unable to get credentials|could not find|not found|is empty|must be/i.test(message)) {
+    return new CredentialError('NoCredentials', `${what} failed: no source credentials (${message.slice(0, 160)})`, false);
+  }
+  return new CredentialError('CredentialError', `${what} failed: ${message.slice(0, 160)}`, true);
+}

@@ -1,0 +1,51 @@
+import { EcsError, toEcsError } from './errors.js';
+
+// Exponential backoff with full jitter (sleep = random(0, min(cap, base·2^n))), honouring
+// the service's x-acs-retry-after, and never starting an attempt that cannot finish
+// before the function's own deadline.
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per-attempt timeout, used to decide whether another attempt still fits. */
+  attemptTimeoutMs: number;
+  /** Absolute epoch ms by which everything must be done (function timeout minus a margin). */
+  deadline?: number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface RetryOutcome<T> {
+  value: T;
+  attempts: number;
+}
+
+export class RetryError extends EcsError {
+  constructor(cause: EcsError, readonly attempts: number) {
+    super(cause.code, cause.message, cause.retryable, cause.statusCode, cause.requestId, cause.retryAfterMs);
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function withRetry<T>(policy: RetryPolicy, call: (attempt: number) => Promise<T>): Promise<RetryOutcome<T>> {
+  const now = policy.now ?? Date.now;
+  const sleep = policy.sleep ?? defaultSleep;
+  const random = policy.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await call(attempt), attempts: attempt };
+    } catch (raw) {
+      const err = toEcsError(raw);
+      if (!err.retryable || attempt >= policy.maxAttempts) throw new RetryError(err, attempt);
+      const backoff = Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+      const wait = Math.max(backoff, err.retryAfterMs ?? 0);
+      if (policy.deadline !== undefined && now() + wait + policy.attemptTimeoutMs > policy.deadline) {
+        throw new RetryError(err, attempt);
+      }
+      await sleep(wait);
+    }
+  }
+}

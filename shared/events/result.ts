@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorBody, Outcome, ResultData, ResultEvent, SourceName, TargetResult, TriggerKind } from '../types.js';
+
+// The record of what happened (DESIGN §2.5) and the HTTP status that tells the sender
+// what to do next: 2xx nothing left to do, 5xx + Retry-After when a retry can help,
+// 4xx when it cannot. Pure.
+
+export interface Origin {
+  requestId: string;
+  region: string;
+  accountId: string;
+  functionName: string;
+}
+
+export interface ResultInput {
+  origin: Origin;
+  trigger: TriggerKind;
+  source?: SourceName;
+  dedupeKey?: string;
+  reason?: string;
+  targets: TargetResult[];
+  durationMs: number;
+  /** Set for refusals before any ECS call. */
+  rejected?: { status: number; error: ErrorBody['error'] };
+  scrub?: (text: string) => string;
+}
+
+export interface Verdict {
+  event: ResultEvent;
+  status: number;
+  headers: Record<string, string>;
+}
+
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export function buildResult(input: ResultInput): Verdict {
+  const scrub = input.scrub ?? ((s: string) => s);
+  const targets = input.targets.map((t) => (t.error ? { ...t, error: { ...t.error, message: scrub(t.error.message) } } : t));
+  const counts = {
+    requested: targets.length,
+    stopped: targets.filter((t) => t.status === 'stopped').length,
+    failed: targets.filter((t) => t.status === 'failed').length,
+    skipped: targets.filter((t) => t.status === 'skipped' || t.status === 'not-found' || t.status === 'dry-run').length,
+  };
+  const failures = targets.filter((t) => t.status === 'failed');
+  let outcome: Outcome;
+  let status = 200;
+  const headers: Record<string, string> = {};
+  let error: ErrorBody['error'] | undefined;
+
+  if (input.rejected) {
+    outcome = 'rejected';
+    status = input.rejected.status;
+    error = { ...input.rejected.error, message: scrub(input.rejected.error.message) };
+  } else if (failures.length > 0) {
+    outcome = counts.stopped > 0 ? 'partial' : 'failed';
+    const retryable = failures.filter((t) => t.error?.retryable);
+    if (retryable.length > 0) {
+      const codes = new Set(retryable.map((t) => t.error?.statusCode));
+      const only = codes.size === 1 ? [...codes][0] : undefined;
+      status = only !== undefined && only >= 500 && only <= 599 ? only : 503;
+      const waitMs = Math.max(0, ...retryable.map((t) => t.error?.retryAfterMs ?? 0));
+      headers['retry-after'] = String(waitMs > 0 ? Math.ceil(waitMs / 1000) : DEFAULT_RETRY_AFTER_SECONDS);
+    } else if (counts.stopped > 0) {
+      status = 207;
+    } else {
+      const first = failures[0].error?.statusCode;
+      status = first !== undefined && first >= 400 && first <= 499 ? first : 424;
+    }
+    const first = failures[0].error;
+    error = {
+      code: first?.code ?? 'Failed',
+      message: `${failures.length} of ${targets.length} target(s) failed; first: ${first?.message ?? 'unknown error'}`,
+    };
+  } else if (targets.some((t) => t.status === 'dry-run')) {
+    outcome = 'dry-run';
+  } else if (counts.stopped > 0) {
+    outcome = 'stopped';
+  } else {
+    outcome = 'ignored';
+  }
+
+  const invokeIds = [...new Set(targets.map((t) => t.invokeId).filter((id): id is string => Boolean(id)))];
+  const data: ResultData = {
+    outcome,
+    trigger: input.trigger,
+    source: input.source,
+    requestId: input.origin.requestId,
+    dedupeKey: input.dedupeKey,
+    reason: input.reason,
+    targets,
+    counts,
+    durationMs: input.durationMs,
+  };
+  if (error) data.error = error;
+  const event: ResultEvent = {
+    specversion: '1.0',
+    id: randomUUID(),
+    type: 'fc-stop-invocation.result',
+    source: `acs:fc:${input.origin.region}:${input.origin.accountId}:functions/${input.origin.functionName}`,
+    subject: invokeIds.length === 1 ? invokeIds[0] : undefined,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+  return { event, status, headers };
+}
+
+/** A repeat of an earlier request: same targets, marked as such, nothing called. */
+export function asDuplicate(first: Verdict, requestId: string): Verdict {
+  const event: ResultEvent = {
+    ...first.event,
+    id: randomUUID(),
+    time: new Date().toISOString(),
+    data: { ...first.event.data, outcome: 'duplicate', requestId, durationMs: 0, reason: `duplicate of request ${first.event.data.requestId}` },
+  };
+  return { event, status: first.status < 300 ? 200 : first.status, headers: first.headers };
+}

@@ -1,0 +1,175 @@
+import { authenticate } from './auth/index.js';
+import type { Config } from './config.js';
+import type { CredentialBroker } from './credentials.js';
+import type { DedupeCache } from './dedupe.js';
+import type { EcsApi } from './ecs/client.js';
+import type { RetryPolicy } from './ecs/retry.js';
+import { RequestError } from './errors.js';
+import { asDuplicate, buildResult, type Origin, type Verdict } from './events/result.js';
+import type { Logger } from './log.js';
+import { checkPolicy } from './policy.js';
+import { adapt } from './sources/index.js';
+import { resolveTargets } from './stop/resolve.js';
+import { pairKey, stopAll } from './stop/stop.js';
+import { sweepTargets } from './stop/sweep.js';
+import { verifyTargets } from './stop/verify.js';
+import { decodeEvent, checkHttpEnvelope, type Decoded } from './triggers/decode.js';
+import type { Adapted, TargetResult } from './types.js';
+
+// decode → authenticate → adapt → validate/policy → dedupe → resolve → stop → verify → emit.
+// Each stage is its own module; this file only says in which order they run and what
+// happens when one refuses.
+
+export interface Deps {
+  config: Config;
+  log: Logger;
+  ecs: EcsApi;
+  credentials: CredentialBroker;
+  dedupe: DedupeCache<Verdict>;
+  /** Called with every result, after the response is decided; failures are theirs to log. */
+  emit?: (verdict: Verdict) => Promise<void>;
+}
+
+export interface Invocation extends Origin {
+  /** Epoch ms by which the function must have answered. */
+  deadline: number;
+}
+
+export interface PipelineResult {
+  trigger: Decoded['trigger'];
+  verdict: Verdict;
+}
+
+export async function runPipeline(raw: Buffer | string | object, inv: Invocation, deps: Deps): Promise<PipelineResult> {
+  const started = Date.now();
+  const log = deps.log.child({ requestId: inv.requestId });
+  let decoded: Decoded | undefined;
+  let adapted: Adapted | undefined;
+  let verdict: Verdict;
+  let stats = { ecsCalls: 0, attempts: 0 };
+
+  try {
+    decoded = decodeEvent(raw);
+    if (decoded.trigger === 'http') {
+      checkHttpEnvelope(decoded);
+      const auth = authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, deps.config.auth);
+      log.debug('authenticated', { method: auth.method });
+    }
+    const { token: _token, ...query } = decoded.query;
+    adapted = adapt(
+      { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers },
+      { defaultRegion: inv.region },
+    );
+    checkPolicy(adapted, deps.config);
+
+    const key = adapted.dedupeKey;
+    const earlier = key && deps.dedupe.enabled ? deps.dedupe.get(key) : undefined;
+    const previous = earlier ? await earlier.catch(() => undefined) : undefined;
+    if (previous && !hasRetryableFailure(previous)) {
+      verdict = asDuplicate(previous, inv.requestId);
+    } else {
+      const work = execute(decoded.trigger, adapted, inv, deps, previous, started, (s) => (stats = s));
+      if (key && deps.dedupe.enabled) deps.dedupe.set(key, work);
+      verdict = await work;
+    }
+  } catch (err) {
+    verdict = refuse(err, decoded, adapted, inv, started, log);
+  }
+
+  log.info('stop-invocation result', {
+    outcome: verdict.event.data.outcome,
+    status: verdict.status,
+    trigger: verdict.event.data.trigger,
+    source: verdict.event.data.source,
+    dedupeKey: verdict.event.data.dedupeKey,
+    counts: verdict.event.data.counts,
+    ecsCalls: stats.ecsCalls,
+    attempts: stats.attempts,
+    durationMs: Date.now() - started,
+    error: verdict.event.data.error,
+    targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
+  });
+  if (deps.emit) await deps.emit(verdict);
+  return { trigger: decoded?.trigger ?? 'event', verdict };
+}
+
+async function execute(
+  trigger: Decoded['trigger'],
+  adapted: Adapted,
+  inv: Invocation,
+  deps: Deps,
+  previous: Verdict | undefined,
+  started: number,
+  report: (s: { ecsCalls: number; attempts: number }) => void,
+): Promise<Verdict> {
+  const { config } = deps;
+  const retry: RetryPolicy = {
+    maxAttempts: config.ecsMaxAttempts,
+    baseDelayMs: 100,
+    maxDelayMs: 2000,
+    attemptTimeoutMs: config.ecsTimeoutMs,
+    deadline: inv.deadline,
+  };
+  const stages = { concurrency: config.ecsConcurrency, retry };
+
+  const resolved = adapted.sweep
+    ? await sweepTargets(adapted.sweep, deps.ecs, { ...stages, includeScheduled: config.sweepIncludeScheduled })
+    : await resolveTargets(adapted.requests, deps.ecs, stages);
+  const alreadyStopped = new Set(
+    (previous?.event.data.targets ?? []).filter((t) => t.status === 'stopped').map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
+  );
+  const stopped = await stopAll(resolved.work, deps.ecs, { ...stages, alreadyStopped });
+  let targets: TargetResult[] = [...resolved.targets, ...stopped.targets];
+  let verifyCalls = 0;
+  if (config.verify && stopped.calls > 0) {
+    const verified = await verifyTargets(targets, deps.ecs, { ...stages, graceMs: config.verifyGraceMs, deadline: inv.deadline - 250 });
+    targets = verified.targets;
+    verifyCalls = verified.calls;
+  }
+  targets.push(...adapted.skipped.map((s): TargetResult => ({ ...s, status: 'skipped' })));
+  report({ ecsCalls: resolved.calls + stopped.calls + verifyCalls, attempts: stopped.attempts });
+
+  return buildResult({
+    origin: inv,
+    trigger,
+    source: adapted.source,
+    dedupeKey: adapted.dedupeKey,
+    reason: adapted.requests.find((r) => r.reason)?.reason,
+    targets,
+    durationMs: Date.now() - started,
+    scrub: (s) => deps.log.scrub(s),
+  });
+}
+
+function hasRetryableFailure(v: Verdict): boolean {
+  return v.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable);
+}
+
+function refuse(err: unknown, decoded: Decoded | undefined, adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger): Verdict {
+  const trigger = decoded?.trigger ?? 'event';
+  if (err instanceof RequestError) {
+    const verdict = buildResult({
+      origin: inv,
+      trigger,
+      source: adapted?.source,
+      dedupeKey: adapted?.dedupeKey,
+      targets: [],
+      durationMs: Date.now() - started,
+      rejected: { status: err.status, error: err.toBody().error },
+      scrub: (s) => log.scrub(s),
+    });
+    Object.assign(verdict.headers, err.headers);
+    return verdict;
+  }
+  log.error('unexpected failure', { error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+  const verdict = buildResult({
+    origin: inv,
+    trigger,
+    source: adapted?.source,
+    targets: [],
+    durationMs: Date.now() - started,
+    rejected: { status: 500, error: { code: 'InternalError', message: 'the function failed unexpectedly; see the function log for this request id' } },
+  });
+  verdict.event.data.outcome = 'failed';
+  return verdict;
+}

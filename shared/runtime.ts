@@ -1,0 +1,95 @@
+import { loadConfig, type Config } from './config.js';
+import { CredentialBroker, type FcCredentials } from './credentials.js';
+import { DedupeCache } from './dedupe.js';
+import { EcsClient } from './ecs/client.js';
+import type { Verdict } from './events/result.js';
+import { eventBridgeSink, type Sink } from './events/sink.js';
+import { Logger, type LineWriter } from './log.js';
+import { runPipeline, type PipelineResult } from './pipeline.js';
+
+// Everything that lives as long as the FC instance: config, logger, credentials cache,
+// ECS clients, dedupe cache. Built once (in `initialize` when FC calls it) and reused by
+// every request the instance serves.
+
+/** The parts of the FC 3.0 context the function reads. */
+export interface FcContext {
+  requestId?: string;
+  region?: string;
+  accountId?: string;
+  credentials?: FcCredentials;
+  function?: { name?: string; timeout?: number };
+}
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where log lines go (default stdout, which FC ships to SLS). */
+  write?: LineWriter;
+  emit?: (verdict: Verdict) => Promise<void>;
+}
+
+/** Time kept back from the function timeout to build and return the result. */
+const DEADLINE_MARGIN_MS = 1000;
+const DEFAULT_TIMEOUT_S = 60;
+
+export class Runtime {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly credentials: CredentialBroker;
+  readonly ecs: EcsClient;
+  private readonly dedupe: DedupeCache<Verdict>;
+  private readonly emit?: (verdict: Verdict) => Promise<void>;
+  /** Built on the first request, when FC has told us the region and account. */
+  sink?: Sink;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.config = loadConfig(options.env ?? process.env);
+    this.log = new Logger(this.config.logLevel, this.config.secrets, {}, options.write);
+    this.credentials = new CredentialBroker(this.config, this.log);
+    this.ecs = new EcsClient(this.config, this.credentials);
+    this.dedupe = new DedupeCache(this.config.dedupeTtlSeconds * 1000, this.config.dedupeMaxEntries);
+    this.emit = options.emit;
+  }
+
+  /** FC initializer: take the context keys and assume the role now, not on the first alert. */
+  async warm(context: FcContext = {}): Promise<void> {
+    this.credentials.useFcCredentials(context.credentials);
+    try {
+      await this.credentials.get();
+      this.log.info('initialized', { role: Boolean(this.config.targetRoleArn) });
+    } catch (err) {
+      // A failure here must not kill the instance: each request retries and reports it.
+      this.log.warn('credential warm-up failed', { error: err });
+    }
+  }
+
+  handle(event: Buffer | string | object, context: FcContext = {}): Promise<PipelineResult> {
+    this.credentials.useFcCredentials(context.credentials);
+    const timeoutMs = (context.function?.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
+    const region = context.region ?? process.env.FC_REGION ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
+    const accountId = context.accountId ?? process.env.FC_ACCOUNT_ID ?? 'local';
+    if (this.config.resultEventBus) this.sink ??= eventBridgeSink(this.config, this.credentials, this.log, region, accountId);
+    return runPipeline(
+      event,
+      {
+        requestId: context.requestId ?? cryptoId(),
+        region,
+        accountId,
+        functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
+        deadline: Date.now() + timeoutMs - DEADLINE_MARGIN_MS,
+      },
+      { config: this.config, log: this.log, ecs: this.ecs, credentials: this.credentials, dedupe: this.dedupe, emit: this.emitter() },
+    );
+  }
+
+  private emitter(): ((verdict: Verdict) => Promise<void>) | undefined {
+    const sinks = [this.sink, this.emit].filter((s): s is (v: Verdict) => Promise<void> => s !== undefined);
+    if (sinks.length === 0) return undefined;
+    return async (verdict) => {
+      await Promise.all(sinks.map((s) => s(verdict)));
+    };
+  }
+}
+
+function cryptoId(): string {
+  return `local-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}

@@ -1,0 +1,48 @@
+// Canonical stop request schema (DESIGN §2.1). Plain JSON Schema objects so they can
+// be precompiled to standalone validators for the bundle.
+
+export const REGION_ID = '^[a-z]{2,}(-[a-z0-9]+){1,4}$';
+export const INSTANCE_ID = '^i-[a-z0-9]{1,64}$';
+export const INVOKE_ID = '^t-[a-zA-Z0-9]{1,64}$';
+export const COMMAND_ID = '^c-[a-zA-Z0-9]{1,64}$';
+/** Hard ceiling independent of MAX_INSTANCES so no payload can make us allocate without bound. */
+export const INSTANCE_HARD_LIMIT = 10000;
+
+export const stopRequestSchema = {
+  $id: 'stop-request',
+  type: 'object',
+  additionalProperties: false,
+  required: ['regionId'],
+  properties: {
+    regionId: { type: 'string', pattern: REGION_ID },
+    invokeId: { type: 'string', pattern: INVOKE_ID },
+    instanceIds: {
+      type: 'array',
+      minItems: 1,
+      maxItems: INSTANCE_HARD_LIMIT,
+      uniqueItems: true,
+      items: { type: 'string', pattern: INSTANCE_ID },
+    },
+    commandId: { type: 'string', pattern: COMMAND_ID },
+    commandName: { type: 'string', minLength: 1, maxLength: 128 },
+    dryRun: { type: 'boolean' },
+    reason: { type: 'string', maxLength: 1024 },
+  },
+  anyOf: [{ required: ['invokeId'] }, { required: ['instanceIds'] }],
+} as const;
+
+export const sweepRequestSchema = {
+  $id: 'sweep-request',
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'regionIds', 'maxRunningSeconds'],
+  properties: {
+    action: { const: 'sweep' },
+    regionIds: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: REGION_ID } },
+    maxRunningSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
+    commandId: { type: 'string', pattern: COMMAND_ID },
+    commandName: { type: 'string', minLength: 1, maxLength: 128 },
+    includeScheduled: { type: 'boolean' },
+    dryRun: { type: 'boolean' },
+  },
+} as const;

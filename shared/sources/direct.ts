@@ -1,0 +1,33 @@
+import type { ValidateFunction } from 'ajv';
+import { check, compile } from '../schemas/validate.js';
+import { stopRequestSchema } from '../schemas/stop-request.js';
+import type { Adapted, SourceInput, StopRequest } from '../types.js';
+import { isRecord, parseJson, queryFlag } from './body.js';
+
+let validate: ValidateFunction<StopRequest> | undefined;
+
+/**
+ * The canonical request itself (DESIGN §2.1). Strict: unknown fields are refused so a
+ * typo such as `instanceID` never silently widens or narrows a stop.
+ */
+export function adaptDirect(input: SourceInput, value: unknown = parseJson(input.body), defaultRegion?: string): Adapted {
+  const candidate: unknown = isRecord(value) ? withDefaults(value, input, defaultRegion) : value;
+  validate ??= compile<StopRequest>(stopRequestSchema);
+  const request = check(validate, candidate, 'stop request');
+  const idempotencyKey = input.headers['idempotency-key'] ?? input.headers['webhook-id'];
+  return {
+    source: 'direct',
+    requests: [request],
+    skipped: [],
+    dedupeKey: idempotencyKey ? `direct:${idempotencyKey.slice(0, 200)}` : undefined,
+  };
+}
+
+function withDefaults(body: Record<string, unknown>, input: SourceInput, defaultRegion?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  const region = input.query.regionId ?? defaultRegion;
+  if (out.regionId === undefined && region) out.regionId = region;
+  const dry = queryFlag(input.query.dryRun);
+  if (dry !== undefined && out.dryRun === undefined) out.dryRun = dry;
+  return out;
+}

@@ -1,0 +1,75 @@
+import { chunk, mapLimit } from '../concurrency.js';
+import type { EcsApi } from '../ecs/client.js';
+import { withRetry, RetryError, type RetryPolicy } from '../ecs/retry.js';
+import type { TargetResult } from '../types.js';
+import type { Work } from './resolve.js';
+import { targetError } from './target-error.js';
+
+// Work → StopInvocation calls of at most 50 instance ids (ECS refuses more with
+// InstanceIds.ExceedLimit), run with bounded concurrency; a failed chunk fails only its
+// own targets.
+
+export const MAX_IDS_PER_CALL = 50;
+
+export interface StopOptions {
+  concurrency: number;
+  retry: RetryPolicy;
+  /** (region/invokeId/instanceId) already stopped by an earlier delivery: not stopped again. */
+  alreadyStopped?: ReadonlySet<string>;
+}
+
+export interface StopOutcome {
+  targets: TargetResult[];
+  calls: number;
+  attempts: number;
+}
+
+export const pairKey = (regionId: string | undefined, invokeId: string | undefined, instanceId: string | undefined) =>
+  `${regionId ?? ''}/${invokeId ?? ''}/${instanceId ?? '*'}`;
+
+interface Call {
+  work: Work;
+  instanceIds?: string[];
+}
+
+export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): Promise<StopOutcome> {
+  const targets: TargetResult[] = [];
+  const calls: Call[] = [];
+  for (const w of work) {
+    if (w.dryRun) {
+      for (const instanceId of w.instanceIds ?? [undefined]) {
+        targets.push({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'dry-run', reason: 'dry run: StopInvocation not called' });
+      }
+      continue;
+    }
+    if (!w.instanceIds) {
+      calls.push({ work: w });
+      continue;
+    }
+    const pending: string[] = [];
+    for (const instanceId of w.instanceIds) {
+      if (options.alreadyStopped?.has(pairKey(w.regionId, w.invokeId, instanceId))) {
+        targets.push({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'stopped', reason: 'already stopped by an earlier delivery' });
+      } else {
+        pending.push(instanceId);
+      }
+    }
+    for (const ids of chunk(pending, MAX_IDS_PER_CALL)) calls.push({ work: w, instanceIds: ids });
+  }
+
+  let attempts = 0;
+  const results = await mapLimit(calls, options.concurrency, async ({ work: w, instanceIds }): Promise<TargetResult[]> => {
+    const ids: Array<string | undefined> = instanceIds ?? [undefined];
+    try {
+      const { value, attempts: n } = await withRetry(options.retry, () => ecs.stopInvocation(w.regionId, w.invokeId, instanceIds));
+      attempts += n;
+      return ids.map((instanceId) => ({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'stopped', ecsRequestId: value.requestId }));
+    } catch (err) {
+      attempts += err instanceof RetryError ? err.attempts : 1;
+      const { requestId, ...error } = targetError(err, 'StopInvocation');
+      return ids.map((instanceId) => ({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'failed', ecsRequestId: requestId, error }));
+    }
+  });
+  for (const r of results) targets.push(...r);
+  return { targets, calls: calls.length, attempts };
+}

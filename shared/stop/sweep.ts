@@ -1,0 +1,70 @@
+import { mapLimit } from '../concurrency.js';
+import type { EcsApi } from '../ecs/client.js';
+import { withRetry, type RetryPolicy } from '../ecs/retry.js';
+import type { SweepRequest, TargetResult } from '../types.js';
+import type { Work } from './resolve.js';
+import { targetError } from './target-error.js';
+
+// The watchdog: find invocations that have been running longer than the limit and turn
+// them into ordinary work, so they are stopped and verified like any other request.
+
+export interface SweepOptions {
+  includeScheduled: boolean;
+  concurrency: number;
+  retry: RetryPolicy;
+  now?: number;
+}
+
+export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: SweepOptions): Promise<{ work: Work[]; targets: TargetResult[]; calls: number }> {
+  const now = options.now ?? Date.now();
+  const cutoff = now - sweep.maxRunningSeconds * 1000;
+  const statuses = sweep.includeScheduled ?? options.includeScheduled ? ['Running', 'Scheduled'] : ['Running'];
+  const work: Work[] = [];
+  const targets: TargetResult[] = [];
+  let calls = 0;
+  const reason = `running longer than ${sweep.maxRunningSeconds} s (watchdog sweep)`;
+
+  await mapLimit(sweep.regionIds, options.concurrency, async (regionId) => {
+    const seen = new Set<string>();
+    for (const invokeStatus of statuses) {
+      let nextToken: string | undefined;
+      let pages = 0;
+      try {
+        do {
+          const { value: page } = await withRetry(options.retry, () => {
+            calls++;
+            return ecs.describeInvocations({ regionId, invokeStatus, commandId: sweep.commandId, commandName: sweep.commandName, nextToken, maxResults: 50 });
+          });
+          for (const inv of page.invocations) {
+            if (seen.has(inv.invokeId)) continue;
+            if (sweep.commandId && inv.commandId !== sweep.commandId) continue;
+            if (sweep.commandName && inv.commandName !== sweep.commandName) continue;
+            seen.add(inv.invokeId);
+            // Periodic invocations are judged by their own age; once-off ones by each instance's start.
+            const old = inv.instances
+              .filter((i) => i.invocationStatus === undefined || ['Running', 'Scheduled', 'Pending'].includes(i.invocationStatus))
+              .filter((i) => isOlder(i.startTime ?? inv.creationTime, cutoff))
+              .map((i) => i.instanceId);
+            if (inv.instances.length === 0 && isOlder(inv.creationTime, cutoff)) {
+              work.push({ regionId, invokeId: inv.invokeId, dryRun: sweep.dryRun === true, reason });
+            } else if (old.length > 0) {
+              work.push({ regionId, invokeId: inv.invokeId, instanceIds: old, dryRun: sweep.dryRun === true, reason });
+            }
+          }
+          nextToken = page.nextToken;
+        } while (nextToken && ++pages < 100);
+      } catch (err) {
+        const { requestId, ...error } = targetError(err, 'DescribeInvocations');
+        targets.push({ regionId, status: 'failed', ecsRequestId: requestId, error });
+        return;
+      }
+    }
+  });
+  return { work, targets, calls };
+}
+
+function isOlder(time: string | undefined, cutoff: number): boolean {
+  if (!time) return false;
+  const t = Date.parse(time);
+  return Number.isFinite(t) && t <= cutoff;
+}

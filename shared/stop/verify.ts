@@ -1,0 +1,90 @@
+import { mapLimit } from '../concurrency.js';
+import type { EcsApi, Invocation } from '../ecs/client.js';
+import { withRetry, type RetryPolicy } from '../ecs/retry.js';
+import type { TargetResult } from '../types.js';
+import { targetError } from './target-error.js';
+
+// StopInvocation's documented semantics: executions not yet started are cancelled, ones
+// already started may run on. So after stopping we read back what ECS says and report
+// that, never what we hoped: a target still Running after the grace period is not
+// "stopped".
+
+const IN_PROGRESS = new Set(['Running', 'Stopping', 'Pending', 'Scheduled']);
+
+export interface VerifyOptions {
+  graceMs: number;
+  pollMs?: number;
+  concurrency: number;
+  retry: RetryPolicy;
+  /** Never poll past this epoch ms. */
+  deadline: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, options: VerifyOptions): Promise<{ targets: TargetResult[]; calls: number }> {
+  const groups = new Map<string, { regionId: string; invokeId: string; targets: TargetResult[] }>();
+  const rest: TargetResult[] = [];
+  for (const t of targets) {
+    if (t.status === 'stopped' && t.regionId && t.invokeId) {
+      const key = `${t.regionId}/${t.invokeId}`;
+      const g = groups.get(key) ?? { regionId: t.regionId, invokeId: t.invokeId, targets: [] };
+      g.targets.push(t);
+      groups.set(key, g);
+    } else {
+      rest.push(t);
+    }
+  }
+  let calls = 0;
+  const sleep = options.sleep ?? defaultSleep;
+  const pollMs = options.pollMs ?? 250;
+  const verified = await mapLimit([...groups.values()], options.concurrency, async (g) => {
+    const until = Math.min(Date.now() + options.graceMs, options.deadline);
+    for (;;) {
+      let invocation: Invocation | undefined;
+      try {
+        const { value } = await withRetry(options.retry, () => {
+          calls++;
+          return ecs.describeInvocations({ regionId: g.regionId, invokeId: g.invokeId });
+        });
+        invocation = value.invocations.find((i) => i.invokeId === g.invokeId);
+      } catch (err) {
+        const { message } = targetError(err, 'DescribeInvocations');
+        return g.targets.map((t) => ({ ...t, reason: `stop accepted; verification failed (${message})` }));
+      }
+      const states = new Map((invocation?.instances ?? []).map((i) => [i.instanceId, i.invocationStatus ?? 'Unknown']));
+      const expanded = expand(g.targets, states);
+      const stillGoing = expanded.some((t) => t.invocationStatus !== undefined && IN_PROGRESS.has(t.invocationStatus));
+      if (!stillGoing || Date.now() + pollMs > until) return expanded.map(judge);
+      await sleep(pollMs);
+    }
+  });
+  return { targets: [...rest, ...verified.flat()], calls };
+}
+
+/** A whole-invocation stop (no instance ids came in) becomes one target per instance ECS lists. */
+function expand(targets: TargetResult[], states: Map<string, string>): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const t of targets) {
+    if (t.instanceId === undefined && states.size > 0) {
+      for (const [instanceId, invocationStatus] of states) out.push({ ...t, instanceId, invocationStatus });
+    } else {
+      out.push({ ...t, invocationStatus: t.instanceId ? states.get(t.instanceId) : undefined });
+    }
+  }
+  return out;
+}
+
+function judge(t: TargetResult): TargetResult {
+  if (t.invocationStatus === undefined || !IN_PROGRESS.has(t.invocationStatus)) return t;
+  return {
+    ...t,
+    status: 'failed',
+    error: {
+      code: 'Invocation.StillRunning',
+      message: `StopInvocation was accepted but ECS still reports ${t.invocationStatus} for this instance after the grace period; a command that had already started may keep running (documented StopInvocation behaviour)`,
+      retryable: false,
+    },
+  };
+}

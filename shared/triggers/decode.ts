@@ -1,0 +1,110 @@
+import { RequestError } from '../errors.js';
+import { isRecord } from '../sources/body.js';
+import type { TriggerKind } from '../types.js';
+
+// FC 3.0 hands the handler raw bytes. This module alone knows the three shapes they can
+// take (HTTP trigger event, timer event, any other event) and turns them into one
+// `Decoded` value the rest of the pipeline reads.
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export interface Decoded {
+  trigger: TriggerKind;
+  method: string;
+  path: string;
+  /** Lower-cased header names (http only). */
+  headers: Record<string, string>;
+  /** Query with `token` still present: authentication needs it, adapters must not see it. */
+  query: Record<string, string>;
+  body: Buffer;
+  contentType: string;
+  sourceIp?: string;
+  /** FC's request id for HTTP triggers (the context carries it too). */
+  requestId?: string;
+}
+
+export function decodeEvent(event: Buffer | string | object): Decoded {
+  const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
+  const value = tryParse(bytes);
+  if (isHttpEvent(value)) return decodeHttp(value);
+  if (isTimerEvent(value)) {
+    return { ...base('timer'), body: Buffer.from(value.payload, 'utf8') };
+  }
+  if (bytes.length > BODY_LIMIT_BYTES) throw tooLarge();
+  return { ...base('event'), body: bytes };
+}
+
+function base(trigger: TriggerKind): Omit<Decoded, 'body'> {
+  return { trigger, method: 'INVOKE', path: '', headers: {}, query: {}, contentType: '' };
+}
+
+interface HttpEvent {
+  rawPath?: string;
+  headers?: Record<string, unknown>;
+  queryParameters?: Record<string, unknown>;
+  body?: unknown;
+  isBase64Encoded?: unknown;
+  requestContext: { requestId?: unknown; http: { method?: unknown; path?: unknown; sourceIp?: unknown } };
+}
+
+function isHttpEvent(v: unknown): v is HttpEvent {
+  return isRecord(v) && isRecord(v.requestContext) && isRecord(v.requestContext.http) && typeof v.requestContext.http.method === 'string';
+}
+
+function isTimerEvent(v: unknown): v is { triggerTime: string; triggerName: string; payload: string } {
+  return isRecord(v) && typeof v.triggerTime === 'string' && typeof v.triggerName === 'string' && typeof v.payload === 'string';
+}
+
+function decodeHttp(e: HttpEvent): Decoded {
+  const method = String(e.requestContext.http.method).toUpperCase();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(e.headers ?? {})) {
+    const text = Array.isArray(value) ? value.map(String).join(', ') : value === undefined || value === null ? '' : String(value);
+    headers[name.toLowerCase()] = text;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(e.queryParameters ?? {})) {
+    query[name] = Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '');
+  }
+  const rawBody = typeof e.body === 'string' ? e.body : '';
+  // A body FC marked base64 but that is not base64 would decode to junk; refuse it plainly.
+  if (e.isBase64Encoded === true && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(rawBody)) {
+    throw new RequestError(400, 'InvalidRequest', 'body is marked base64-encoded but is not base64', [{ path: '/', message: 'is not base64' }]);
+  }
+  const body = e.isBase64Encoded === true ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
+  const decoded: Decoded = {
+    trigger: 'http',
+    method,
+    path: typeof e.rawPath === 'string' ? e.rawPath : String(e.requestContext.http.path ?? '/'),
+    headers,
+    query,
+    body,
+    contentType: (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase(),
+    sourceIp: typeof e.requestContext.http.sourceIp === 'string' ? e.requestContext.http.sourceIp : undefined,
+    requestId: typeof e.requestContext.requestId === 'string' ? e.requestContext.requestId : undefined,
+  };
+  return decoded;
+}
+
+/** Checks that depend only on the HTTP envelope, run before authentication reads the body. */
+export function checkHttpEnvelope(d: Decoded): void {
+  if (d.method !== 'POST') {
+    throw new RequestError(405, 'MethodNotAllowed', `method ${d.method} is not allowed; send POST`, [], { allow: 'POST' });
+  }
+  if (d.body.length > BODY_LIMIT_BYTES) throw tooLarge();
+}
+
+const tooLarge = () =>
+  new RequestError(413, 'PayloadTooLarge', `body is larger than the ${BODY_LIMIT_BYTES / 1024} KiB limit`);
+
+function tryParse(bytes: Buffer): unknown {
+  // Only the envelope is parsed here; a body that is not JSON is the adapters' business.
+  if (bytes.length === 0 || bytes.length > 8 * BODY_LIMIT_BYTES) return undefined;
+  const first = bytes[0];
+  if (first !== 0x7b) return undefined; // '{': HTTP and timer envelopes are objects
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

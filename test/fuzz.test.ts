@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, TOKEN, type Stack } from './helpers/stack.js';
+
+// Hostile input through the real handler: whatever arrives, the answer is a 4xx (or a 2xx
+// for a payload that really is harmless) with the error shape, never a 5xx, never a crash,
+// never an ECS call, and no secret in any log line.
+
+let stack: Stack;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 4000);
+
+beforeAll(async () => {
+  stack = await startStack();
+  stack.emu.reset();
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const contentTypes = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/cloudevents+json',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  'text/html',
+  'application/octet-stream',
+  'multipart/form-data; boundary=x',
+  '',
+  'application/json; charset=latin1',
+);
+
+/** JSON with the keys our adapters read, so the fuzz gets past the first check. */
+const knownKeys = fc.constantFrom(
+  'regionId', 'invokeId', 'instanceIds', 'commandId', 'commandName', 'dryRun', 'reason', 'alerts', 'labels', 'annotations',
+  'status', 'fingerprint', 'startsAt', 'groupKey', 'version', 'orgId', 'state', 'specversion', 'id', 'source', 'type', 'data',
+  'aliyunregionid', 'alertState', 'dimensions', 'instanceId', 'invoke_id', 'instance_id', 'region_id', '__proto__', 'constructor',
+  'prototype', 'toString', 'hasOwnProperty',
+);
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.oneof(fc.string(), fc.constantFrom('i-abc', 't-abc', 'cn-hangzhou', 'firing', 'resolved', 'ALERT', '1.0', 'null', '')),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('node'), { maxLength: 5 }),
+    fc.dictionary(fc.oneof(knownKeys, fc.string()), tie('node'), { maxKeys: 6 }),
+  ),
+})).node;
+
+const body = fc.oneof(
+  value.map((v) => JSON.stringify(v) ?? 'null'),
+  fc.json(),
+  fc.string({ unit: 'binary' }),
+  fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b).toString('latin1')),
+  fc.integer({ min: 1, max: 3000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
+  fc.integer({ min: 1, max: 3000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
+  fc.constant(JSON.stringify({ regionId: 'cn-hangzhou', instanceIds: Array.from({ length: 20000 }, (_, i) => `i-${i}`) })),
+  fc.constant('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'),
+  fc.constant('x'.repeat(300 * 1024)),
+  fc.constant('\uD800\uDFFF\uFFFE'),
+);
+
+const event = fc.record({
+  method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'OPTIONS'),
+  contentType: contentTypes,
+  body,
+  base64: fc.constantFrom(false, false, true, 'yes' as unknown as boolean),
+  encodeAsBase64: fc.boolean(),
+  auth: fc.constantFrom(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, 'Bearer nope-nope-nope', `Basic ${Buffer.from('u:p').toString('base64')}`, ''),
+  query: fc.dictionary(fc.constantFrom('source', 'regionId', 'dryRun', 'token', 'invokeId', 'x'), fc.string(), { maxKeys: 3 }),
+  extraHeaders: fc.dictionary(fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-grafana-alerting-signature', 'idempotency-key'), fc.string(), { maxKeys: 3 }),
+});
+
+type FuzzEvent = typeof event extends fc.Arbitrary<infer T> ? T : never;
+
+function toFcEvent(e: FuzzEvent): Buffer {
+  const raw = Buffer.from(e.body, 'utf8');
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: '/stop',
+      headers: { 'Content-Type': e.contentType, Authorization: e.auth, ...e.extraHeaders },
+      queryParameters: e.query,
+      body: e.encodeAsBase64 ? raw.toString('base64') : e.body,
+      isBase64Encoded: e.base64,
+      requestContext: { accountId: '1', domainName: 'x', requestId: 'r', http: { method: e.method, path: '/stop', sourceIp: '127.0.0.1' } },
+    }),
+  );
+}
+
+describe('hostile input', () => {
+  it(`HTTP trigger: ${RUNS} random requests → never 5xx, always the error shape, never an ECS call`, async () => {
+    await fc.assert(
+      fc.asyncProperty(event, async (e) => {
+        const res = (await stack.fn.handler(toFcEvent(e), { requestId: 'fuzz' })) as HttpResult;
+        expect(res.statusCode).toBeLessThan(500);
+        const parsed = JSON.parse(res.body) as { error?: { code: unknown; message: unknown }; data?: { outcome?: string } };
+        if (res.statusCode >= 400) {
+          expect(typeof parsed.error?.code).toBe('string');
+          expect(typeof parsed.error?.message).toBe('string');
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(stack.emu.requests({ service: 'ecs' })).toHaveLength(0);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it(`event invocation: ${RUNS} random payloads → rejected or ignored, never thrown, never an ECS call`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(body, value.map((v) => JSON.stringify(v) ?? '')), async (payload) => {
+        const result = (await stack.fn.handler(Buffer.from(payload, 'utf8'), { requestId: 'fuzz' })) as { data: { outcome: string; error?: { code: string } } };
+        expect(['rejected', 'ignored']).toContain(result.data.outcome);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(stack.emu.requests({ service: 'ecs' })).toHaveLength(0);
+  });
+
+  it(`timer invocation: ${Math.floor(RUNS / 2)} random payload strings → rejected, never thrown`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), value.map((v) => JSON.stringify(v) ?? '')), async (payload) => {
+        const result = (await stack.fn.handler(Buffer.from(JSON.stringify({ triggerTime: 'x', triggerName: 'w', payload })), { requestId: 'fuzz' })) as {
+          data: { outcome: string };
+        };
+        expect(['rejected', 'ignored']).toContain(result.data.outcome);
+      }),
+      { numRuns: Math.floor(RUNS / 2) },
+    );
+    expect(stack.emu.requests({ service: 'ecs' })).toHaveLength(0);
+  });
+
+  it('no secret reached any log line during the fuzz', () => {
+    const text = stack.lines.join('');
+    expect(stack.lines.length).toBeGreaterThan(RUNS);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(stack.emu.keys.accessKeySecret);
+  });
+});

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
+import { startLocalRuntime, type LocalRuntime } from '../../local/server.js';
+import { createFunction, type FcFunction } from '../../shared/handler.js';
+import { Runtime } from '../../shared/runtime.js';
+import type { ResultEvent } from '../../shared/types.js';
+
+// The whole thing, for real: the ECS/STS emulator, a Runtime configured against it, the
+// FC entry points over that Runtime, and the local FC HTTP runtime in front of them.
+// Log lines are captured so tests can assert on them.
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const samplesDir = resolve(repoRoot, '..', 'shared', 'samples');
+export const sample = (name: string) => readFileSync(resolve(samplesDir, name));
+
+export const TOKEN = 'test-token-0123456789abcdef0123456789';
+
+export interface Stack {
+  emu: Emulator;
+  runtime: Runtime;
+  fn: FcFunction;
+  local: LocalRuntime;
+  lines: string[];
+  /** POST to the local HTTP trigger. */
+  post(body: string | Buffer | object, init?: { headers?: Record<string, string>; path?: string; method?: string }): Promise<{ status: number; headers: Headers; json: HttpBody }>;
+  /** An event invocation straight through the handler (as FC's invoke API would). */
+  invoke(event: object | string | Buffer): Promise<ResultEvent>;
+  close(): Promise<void>;
+}
+
+export type HttpBody = ResultEvent & { error?: { code: string; message: string; details?: Array<{ path: string; message: string }> } };
+
+let shared: Emulator | undefined;
+
+/** One emulator per test file (started lazily), reset between stacks. */
+export async function emulator(): Promise<Emulator> {
+  shared ??= await startEmulator();
+  return shared;
+}
+
+export async function startStack(env: Record<string, string> = {}, options: { emu?: Emulator; warm?: boolean } = {}): Promise<Stack> {
+  const emu = options.emu ?? (await emulator());
+  // The credentials library's env provider reads process.env itself.
+  process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = emu.keys.accessKeyId;
+  process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = emu.keys.accessKeySecret;
+  process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true';
+  process.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED = 'true';
+  delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+  const lines: string[] = [];
+  const runtime = new Runtime({
+    env: {
+      ...process.env,
+      ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
+      STS_ENDPOINT: emu.stsEndpoint,
+      TARGET_ROLE_ARN: emu.roleArn,
+      WEBHOOK_TOKENS: TOKEN,
+      VERIFY_GRACE_MS: '300',
+      ECS_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+    write: (line) => {
+      lines.push(line);
+    },
+  });
+  const fn = createFunction(() => runtime);
+  const local = await startLocalRuntime(options.warm === false ? { handler: fn.handler } : fn, { port: 0 });
+  const context = { requestId: 'req-test', region: 'cn-hangzhou', accountId: emu.accountId, function: { name: 'stop-invocation', timeout: 30 } };
+
+  return {
+    emu,
+    runtime,
+    fn,
+    local,
+    lines,
+    async post(body, init = {}) {
+      const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      const res = await fetch(`${local.url}${init.path ?? '/stop'}`, {
+        method: init.method ?? 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...init.headers },
+        body: init.method === 'GET' ? undefined : payload,
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, json: JSON.parse(text) as HttpBody };
+    },
+    async invoke(event) {
+      const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
+      return (await fn.handler(bytes, context)) as ResultEvent;
+    },
+    close: () => local.close(),
+  };
+}
+
+/** Instance ids that look real: i- + 20 lowercase alphanumerics. */
+export function instanceIds(n: number, prefix = 'i-bp1'): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(17, '0')}`);
+}
