@@ -1,3 +1,5 @@
+import { CredentialError } from '../credentials.js';
+
 // ECS (and STS) failures, normalised to what the pipeline needs: a code, whether a retry
 // can help, how long the service asked us to wait, and the HTTP status to pass on.
 
@@ -31,6 +33,8 @@ const NETWORK = /timeout|timed out|ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|EH
 /** Whatever the SDK threw → EcsError. Unknown failures count as retryable: bounded attempts cap the cost. */
 export function toEcsError(err: unknown): EcsError {
   if (err instanceof EcsError) return err;
+  // Credentials are fetched inside the SDK call; keep their classification.
+  if (err instanceof CredentialError) return new EcsError(err.code, err.message, err.retryable);
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorLike;
   const message = typeof e.message === 'string' ? e.message : String(err);
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;

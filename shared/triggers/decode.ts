@@ -21,6 +21,8 @@ export interface Decoded {
   sourceIp?: string;
   /** FC's request id for HTTP triggers (the context carries it too). */
   requestId?: string;
+  /** Why the HTTP envelope is unusable; raised by checkHttpEnvelope so the answer is still HTTP. */
+  invalid?: RequestError;
 }
 
 export function decodeEvent(event: Buffer | string | object): Decoded {
@@ -68,10 +70,8 @@ function decodeHttp(e: HttpEvent): Decoded {
   }
   const rawBody = typeof e.body === 'string' ? e.body : '';
   // A body FC marked base64 but that is not base64 would decode to junk; refuse it plainly.
-  if (e.isBase64Encoded === true && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(rawBody)) {
-    throw new RequestError(400, 'InvalidRequest', 'body is marked base64-encoded but is not base64', [{ path: '/', message: 'is not base64' }]);
-  }
-  const body = e.isBase64Encoded === true ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
+  const badBase64 = e.isBase64Encoded === true && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(rawBody);
+  const body = e.isBase64Encoded === true && !badBase64 ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
   const decoded: Decoded = {
     trigger: 'http',
     method,
@@ -83,6 +83,9 @@ function decodeHttp(e: HttpEvent): Decoded {
     sourceIp: typeof e.requestContext.http.sourceIp === 'string' ? e.requestContext.http.sourceIp : undefined,
     requestId: typeof e.requestContext.requestId === 'string' ? e.requestContext.requestId : undefined,
   };
+  if (badBase64) {
+    decoded.invalid = new RequestError(400, 'InvalidRequest', 'body is marked base64-encoded but is not base64', [{ path: '/', message: 'is not base64' }]);
+  }
   return decoded;
 }
 
@@ -92,6 +95,7 @@ export function checkHttpEnvelope(d: Decoded): void {
     throw new RequestError(405, 'MethodNotAllowed', `method ${d.method} is not allowed; send POST`, [], { allow: 'POST' });
   }
   if (d.body.length > BODY_LIMIT_BYTES) throw tooLarge();
+  if (d.invalid) throw d.invalid;
 }
 
 const tooLarge = () =>

@@ -76,7 +76,7 @@ export async function startStack(env: Record<string, string> = {}, options: { em
     local,
     lines,
     async post(body, init = {}) {
-      const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      const payload = typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
       const res = await fetch(`${local.url}${init.path ?? '/stop'}`, {
         method: init.method ?? 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...init.headers },

@@ -1,0 +1,16 @@
+// What one verifier makes of one credential the request presented. A verifier returns
+// `undefined` when the request does not carry its kind of credential at all.
+
+export type CredentialMethod = 'standard-webhooks' | 'grafana-hmac' | 'bearer' | 'basic' | 'url-token';
+
+export interface Check {
+  method: CredentialMethod;
+  ok: boolean;
+  /** Where the credential was found, e.g. `header webhook-signature`, `query token`. */
+  path: string;
+  /** Why it did not verify. Never contains the credential, a signature or a secret. */
+  reason: string;
+}
+
+export const passed = (method: CredentialMethod, path: string): Check => ({ method, ok: true, path, reason: '' });
+export const failed = (method: CredentialMethod, path: string, reason: string): Check => ({ method, ok: false, path, reason });
