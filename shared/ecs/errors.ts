@@ -27,7 +27,7 @@ interface SdkErrorLike {
   data?: unknown;
 }
 
-const RETRYABLE_CODE = /^(Throttling|InternalError|ServiceUnavailable|UnknownError|ServiceTimeout|Service\.Unavailable|OperationConflict|LastTokenProcessing)/i;
+const RETRYABLE_CODE = /^(Throttling|InternalError|ServiceUnavailable|UnknownError|ServiceTimeout|Service\.Unavailable|OperationConflict|LastTokenProcessing|InvalidSecurityToken\.Expired)/i;
 const NETWORK = /timeout|timed out|ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|EHOSTUNREACH|ENETUNREACH|socket hang up|ENOTFOUND|EAI_AGAIN|other side closed|network/i;
 
 /** Whatever the SDK threw → EcsError. Unknown failures count as retryable: bounded attempts cap the cost. */
@@ -50,7 +50,9 @@ export function toEcsError(err: unknown): EcsError {
   }
   if (NETWORK.test(message) || (typeof e.name === 'string' && /Timeout/i.test(e.name))) {
     const timeout = /timeout|timed out/i.test(message) || (typeof e.name === 'string' && /Timeout/i.test(e.name));
-    return new EcsError(timeout ? 'RequestTimeout' : 'NetworkError', message.slice(0, 200), true, 504);
+    // The HTTP client appends the whole request URL to its message; the reason is enough.
+    const reason = message.replace(/\s*(GET|POST|PUT|DELETE)\s+https?:\/\/\S*/g, '').slice(0, 200);
+    return new EcsError(timeout ? 'RequestTimeout' : 'NetworkError', reason, true, 504);
   }
   return new EcsError('UnknownError', message.slice(0, 200), true);
 }
