@@ -1,0 +1,154 @@
+import type { ValidateFunction } from 'ajv';
+import { stopRequestSchema } from '../schemas/stop-request.js';
+import { compile, toDetails } from '../schemas/validate.js';
+import type { Adapted, ErrorDetail, SourceInput, StopRequest } from '../types.js';
+import { isRecord, queryFlag } from './body.js';
+import { MAX_EVENTS, checkShape, consolidate, dedupeKey, functionRegion, refuse, toRequest, tooMany } from './canonical.js';
+import { lookup, lookupInstances, ownString, pointerLevel, queryLevel, type Found } from './fields.js';
+import type { AdaptOptions } from './options.js';
+
+// EventBridge delivers CloudEvents 1.0: one event, or an array when the target pushes in
+// batches. `data` is either a canonical stop request (validated as strictly as the direct
+// source) or an ECS / Cloud Assistant event carrying `invokeId` / `instanceId`
+// (`ecs:CloudAssistant:TaskCompleted`). EventBridge adds `aliyunregionid`,
+// `aliyunaccountid`, `aliyunpublishtime` (not RFC 3339: `…42.179PRC`, so never
+// format-checked), `aliyuneventbusname`, `aliyunpublishaddr`.
+
+/** Open envelope schema: the required CloudEvents attributes and what we read. */
+export const cloudEventSchema = {
+  $id: 'source-eventbridge',
+  type: 'object',
+  required: ['specversion', 'id', 'source', 'type'],
+  properties: {
+    specversion: { type: 'string', const: '1.0' },
+    id: { type: 'string', minLength: 1, maxLength: 1024 },
+    source: { type: 'string', minLength: 1, maxLength: 1024 },
+    type: { type: 'string', minLength: 1, maxLength: 1024 },
+    datacontenttype: { type: 'string' },
+    aliyunregionid: { type: 'string' },
+    data_base64: { type: 'string' },
+  },
+} as const;
+
+interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  datacontenttype?: string;
+  aliyunregionid?: string;
+  data?: unknown;
+  data_base64?: string;
+  [attribute: string]: unknown;
+}
+
+let validateEvent: ValidateFunction<CloudEvent> | undefined;
+let validateStop: ValidateFunction<StopRequest> | undefined;
+
+export function adaptEventBridge(value: unknown, input: SourceInput, options: AdaptOptions): Adapted {
+  validateEvent ??= compile<CloudEvent>(cloudEventSchema);
+  const batch = Array.isArray(value);
+  const items: unknown[] = batch ? value : [value];
+  if (items.length === 0) throw refuse('EventBridge batch is empty', [{ path: '/', message: 'must contain at least one CloudEvent' }]);
+  if (items.length > MAX_EVENTS) throw tooMany('/', 'events', items.length, MAX_EVENTS);
+
+  const errors: ErrorDetail[] = [];
+  const requests: StopRequest[] = [];
+  const keys: string[] = [];
+  items.forEach((item, i) => {
+    const prefix = batch ? `/${i}` : '';
+    if (!validateEvent?.(item)) {
+      errors.push(...toDetails(validateEvent?.errors, prefix));
+      return;
+    }
+    keys.push(`${item.source}|${item.id}`);
+    const data = eventData(item, `${prefix}/data`, errors);
+    if (data === undefined) return;
+    const request = isEcsEvent(item, data) ? fromEcsEvent(item, data, prefix, input, options, errors) : fromCanonical(item, data, prefix, input, options, errors);
+    if (request) requests.push(request);
+  });
+  if (errors.length > 0) throw refuse(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
+  return { source: 'eventbridge', requests: consolidate(requests), skipped: [], dedupeKey: dedupeKey('eventbridge', keys.join(',')) };
+}
+
+/** `data` as a value: an object as is; a string (a producer that stringified JSON) or `data_base64` parsed. */
+function eventData(event: CloudEvent, path: string, errors: ErrorDetail[]): Record<string, unknown> | undefined {
+  let data = event.data;
+  if (data === undefined && typeof event.data_base64 === 'string') {
+    data = parse(Buffer.from(event.data_base64, 'base64').toString('utf8'));
+    if (data === undefined) {
+      errors.push({ path: path.replace(/data$/, 'data_base64'), message: 'must be base64 of a JSON object' });
+      return undefined;
+    }
+  } else if (typeof data === 'string') {
+    data = parse(data);
+    if (data === undefined) {
+      errors.push({ path, message: `is a string that is not JSON${event.datacontenttype ? ` (datacontenttype ${event.datacontenttype})` : ''}` });
+      return undefined;
+    }
+  }
+  if (data === undefined) {
+    errors.push({ path, message: 'is required: a stop request or a Cloud Assistant event' });
+    return undefined;
+  }
+  if (!isRecord(data)) {
+    errors.push({ path, message: 'must be an object: a stop request or a Cloud Assistant event' });
+    return undefined;
+  }
+  return data;
+}
+
+/** ECS events name one instance (`instanceId`); canonical requests name a list (`instanceIds`). */
+function isEcsEvent(event: CloudEvent, data: Record<string, unknown>): boolean {
+  if (event.source === 'acs.ecs' || event.type.startsWith('ecs:')) return true;
+  return !Object.hasOwn(data, 'instanceIds') && (Object.hasOwn(data, 'instanceId') || Object.hasOwn(data, 'invocationStatus'));
+}
+
+function fromEcsEvent(event: CloudEvent, data: Record<string, unknown>, prefix: string, input: SourceInput, options: AdaptOptions, errors: ErrorDetail[]): StopRequest | undefined {
+  const base = `${prefix}/data`;
+  const levels = [pointerLevel(data, base), queryLevel(input.query)];
+  const problems: ErrorDetail[] = [];
+  const invokeId = lookup(levels, 'invokeId', problems);
+  const instanceIds = lookupInstances(levels, problems);
+  const regionId =
+    lookup([levels[0]], 'regionId', problems) ?? envelopeRegion(event, prefix) ?? lookup([levels[1]], 'regionId', problems) ?? functionRegion(options.defaultRegion);
+  const commandId = lookup(levels, 'commandId', problems);
+  const commandName = lookup(levels, 'commandName', problems);
+  if (problems.length === 0 && !invokeId && !instanceIds) problems.push({ path: base, message: 'carries neither invokeId nor instanceId' });
+  if (problems.length === 0 && !regionId) problems.push({ path: `${prefix}/aliyunregionid`, message: 'is missing and data has no regionId' });
+  if (problems.length > 0) {
+    errors.push(...problems);
+    return undefined;
+  }
+  const status = ownString(data, 'invocationStatus');
+  const reason = `eventbridge ${event.type} from ${event.source}${status ? ` (invocation ${status})` : ''}`;
+  return toRequest({ base, regionId, invokeId, instanceIds, commandId, commandName, dryRun: queryFlag(input.query.dryRun), reason }, errors);
+}
+
+/** A canonical request in `data`: strict like the direct source; region defaults from the envelope. */
+function fromCanonical(event: CloudEvent, data: Record<string, unknown>, prefix: string, input: SourceInput, options: AdaptOptions, errors: ErrorDetail[]): StopRequest | undefined {
+  const candidate: Record<string, unknown> = { ...data };
+  if (candidate.regionId === undefined) {
+    const region = envelopeRegion(event, prefix)?.value ?? ownString(input.query, 'regionId') ?? options.defaultRegion;
+    if (region) candidate.regionId = region;
+  }
+  const dry = queryFlag(input.query.dryRun);
+  if (dry !== undefined && candidate.dryRun === undefined) candidate.dryRun = dry;
+  validateStop ??= compile<StopRequest>(stopRequestSchema);
+  if (validateStop(candidate)) return candidate;
+  errors.push(...toDetails(validateStop.errors, `${prefix}/data`));
+  return undefined;
+}
+
+function envelopeRegion(event: CloudEvent, prefix: string): Found | undefined {
+  const region = ownString(event, 'aliyunregionid');
+  return region ? { value: region, path: `${prefix}/aliyunregionid` } : undefined;
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,268 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
+import { emulator, sample, startStack, TOKEN, type Stack } from './helpers/stack.js';
+
+// Every sample in ../shared/samples/ through the real entry points, authenticated the way
+// its sender authenticates, with assertions on what the emulator then holds.
+
+const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
+const GRAFANA_SECRET = 'grafana-shared-secret-0001';
+const BASIC = 'alertmanager:s3cret-passw0rd';
+
+let emu: Emulator;
+let stack: Stack;
+
+beforeAll(async () => {
+  emu = await emulator();
+});
+beforeEach(async () => {
+  emu.reset();
+  stack = await startStack({ WEBHOOK_SECRETS: `${SECRET},${GRAFANA_SECRET}`, WEBHOOK_BASIC_AUTH: BASIC });
+});
+afterEach(async () => {
+  await stack.close();
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+const running = (instanceId: string) => ({ instanceId, status: 'Running' as const });
+const stopCalls = () => emu.requests({ service: 'ecs', action: 'StopInvocation' });
+const status = (invokeId: string, instanceId: string) => emu.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
+
+function standardWebhooksHeaders(body: string, secret = SECRET, id = 'msg_1', ts = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const sig = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}`, authorization: '' };
+}
+
+describe('Alertmanager (Bearer, as http_config.authorization sends it)', () => {
+  it('alertmanager-firing.json: stops the named invocation and resolves the other instance', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr'), running('i-bp1otherinstance0001')] });
+    const other = emu.seedInvocation({ instances: [running('i-bp1f7k0mkx9e6pqq2n3a')] });
+    const res = await stack.post(sample('alertmanager-firing.json').toString());
+    expect(res.status).toBe(200);
+    expect(res.json.data.source).toBe('alertmanager');
+    expect(res.json.data.dedupeKey).toMatch(/^alertmanager:/);
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1g6zv0ce8oghu7k4zr')).toBe('Stopped');
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1otherinstance0001')).toBe('Running'); // only the alerting instance
+    expect(status(other.invokeId, 'i-bp1f7k0mkx9e6pqq2n3a')).toBe('Stopped');
+    expect(res.json.data.targets.map((t) => [t.instanceId, t.invokeId, t.status]).sort()).toEqual(
+      [
+        ['i-bp1f7k0mkx9e6pqq2n3a', other.invokeId, 'stopped'],
+        ['i-bp1g6zv0ce8oghu7k4zr', 't-hz0jdfwd9f2a1b', 'stopped'],
+      ].sort(),
+    );
+  });
+
+  it('the same notification again is a duplicate: no second stop', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    emu.seedInvocation({ instances: [running('i-bp1f7k0mkx9e6pqq2n3a')] });
+    await stack.post(sample('alertmanager-firing.json').toString());
+    const calls = stopCalls().length;
+    const again = await stack.post(sample('alertmanager-firing.json').toString());
+    expect(again.status).toBe(200);
+    expect(again.json.data.outcome).toBe('duplicate');
+    expect(stopCalls()).toHaveLength(calls);
+  });
+
+  it('alertmanager-resolved.json: nothing stopped, both alerts skipped, 2xx', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    const res = await stack.post(sample('alertmanager-resolved.json').toString());
+    expect(res.status).toBe(200);
+    expect(res.json.data.outcome).toBe('ignored');
+    expect(res.json.data.targets.map((t) => t.status)).toEqual(['skipped', 'skipped']);
+    expect(res.json.data.targets.map((t) => t.instanceId).sort()).toEqual(['i-bp1f7k0mkx9e6pqq2n3a', 'i-bp1g6zv0ce8oghu7k4zr']);
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+  });
+
+  it('Basic auth works too; a wrong password is 401 with no ECS call', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    const bad = await stack.post(sample('alertmanager-firing.json').toString(), { headers: { authorization: `Basic ${Buffer.from('alertmanager:nope').toString('base64')}` } });
+    expect(bad.status).toBe(401);
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+    const good = await stack.post(sample('alertmanager-firing.json').toString(), { headers: { authorization: `Basic ${Buffer.from(BASIC).toString('base64')}` } });
+    expect(good.status).toBe(200);
+  });
+});
+
+describe('Grafana (HMAC contact point)', () => {
+  const sign = (body: string, ts?: string) =>
+    createHmac('sha256', GRAFANA_SECRET).update(ts ? `${ts}:${body}` : body).digest('hex');
+
+  it('grafana-firing.json, signed with a timestamp: stops the invocation (region from labels)', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    const body = sample('grafana-firing.json').toString();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await stack.post(body, {
+      headers: { authorization: '', 'x-grafana-alerting-signature': sign(body, ts), 'x-grafana-alerting-timestamp': ts },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.data.source).toBe('grafana');
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1g6zv0ce8oghu7k4zr')).toBe('Stopped');
+  });
+
+  it('a body altered after signing is 401 and nothing is stopped', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    const body = sample('grafana-firing.json').toString();
+    const res = await stack.post(body.replace('firing', 'firing '), { headers: { authorization: '', 'x-grafana-alerting-signature': sign(body) } });
+    expect(res.status).toBe(401);
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+  });
+});
+
+describe('CloudMonitor (URL token, it cannot set headers)', () => {
+  it('cloudmonitor-threshold.form: resolves and stops the running invocations on the instance', async () => {
+    const inv = emu.seedInvocation({ instances: [running('i-8psdh7l6lphbn10lx1ab')] });
+    const done = emu.seedInvocation({ instances: [{ instanceId: 'i-8psdh7l6lphbn10lx1ab', status: 'Success' }] });
+    const res = await stack.post(sample('cloudmonitor-threshold.form').toString(), {
+      path: `/stop?token=${TOKEN}`,
+      headers: { authorization: '', 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.data.source).toBe('cloudmonitor');
+    expect(status(inv.invokeId, 'i-8psdh7l6lphbn10lx1ab')).toBe('Stopped');
+    expect(status(done.invokeId, 'i-8psdh7l6lphbn10lx1ab')).toBe('Success');
+    const describe = emu.requests({ service: 'ecs', action: 'DescribeInvocations' });
+    expect(describe.some((r) => r.params.InstanceId === 'i-8psdh7l6lphbn10lx1ab' && r.params.RegionId === 'cn-hangzhou')).toBe(true);
+  });
+
+  it('cloudmonitor-legacy.json: region from ?regionId=', async () => {
+    const inv = emu.seedInvocation({ regionId: 'cn-beijing', instances: [running('i-12345abc')] });
+    const res = await stack.post(sample('cloudmonitor-legacy.json').toString(), { path: `/stop?token=${TOKEN}&regionId=cn-beijing`, headers: { authorization: '' } });
+    expect(res.status).toBe(200);
+    expect(status(inv.invokeId, 'i-12345abc')).toBe('Stopped');
+  });
+
+  it('an instance with nothing running is not-found, 2xx (nothing to retry)', async () => {
+    const res = await stack.post(sample('cloudmonitor-threshold.form').toString(), {
+      path: `/stop?token=${TOKEN}`,
+      headers: { authorization: '', 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.data.targets).toEqual([expect.objectContaining({ instanceId: 'i-8psdh7l6lphbn10lx1ab', status: 'not-found' })]);
+    expect(stopCalls()).toHaveLength(0);
+  });
+
+  it('the token in the wrong query key is 401', async () => {
+    const res = await stack.post(sample('cloudmonitor-legacy.json').toString(), { path: `/stop?tok=${TOKEN}&regionId=cn-hangzhou`, headers: { authorization: '' } });
+    expect(res.status).toBe(401);
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+  });
+});
+
+describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () => {
+  it('eventbridge-custom.json: a direct request in data, region cn-shanghai', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', regionId: 'cn-shanghai', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    const event = await stack.invoke(sample('eventbridge-custom.json'));
+    expect(event.data.outcome).toBe('stopped');
+    expect(event.data.source).toBe('eventbridge');
+    expect(event.data.dedupeKey).toContain('ops.rollout');
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1g6zv0ce8oghu7k4zr')).toBe('Stopped');
+    expect(stopCalls()[0].params.RegionId).toBe('cn-shanghai');
+  });
+
+  it('eventbridge-cloud-assistant.json: a Cloud Assistant event', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp114aaaabbbbccccdddd')] });
+    const event = await stack.invoke(sample('eventbridge-cloud-assistant.json'));
+    expect(event.data.outcome).toBe('stopped');
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp114aaaabbbbccccdddd')).toBe('Stopped');
+  });
+
+  it('the same event delivered twice (EventBridge retries) is a duplicate', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp114aaaabbbbccccdddd')] });
+    await stack.invoke(sample('eventbridge-cloud-assistant.json'));
+    const second = await stack.invoke(sample('eventbridge-cloud-assistant.json'));
+    expect(second.data.outcome).toBe('duplicate');
+    expect(stopCalls()).toHaveLength(1);
+  });
+
+  it('a batch (array) of events is one result with every target', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp114aaaabbbbccccdddd')] });
+    const sh = emu.seedInvocation({ regionId: 'cn-shanghai', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    // Invoke ids are unique across regions, so the second event names the Shanghai one.
+    const custom = JSON.parse(sample('eventbridge-custom.json').toString()) as { data: { invokeId: string } };
+    custom.data.invokeId = sh.invokeId;
+    const batch = [JSON.parse(sample('eventbridge-cloud-assistant.json').toString()), custom] as unknown[];
+    const event = await stack.invoke(batch);
+    expect(event.data.targets.map((t) => [t.regionId, t.instanceId, t.status]).sort()).toEqual([
+      ['cn-hangzhou', 'i-bp114aaaabbbbccccdddd', 'stopped'],
+      ['cn-shanghai', 'i-bp1g6zv0ce8oghu7k4zr', 'stopped'],
+    ]);
+  });
+
+  it('over HTTP with Standard Webhooks: valid signature accepted, rotation honoured, tampering refused', async () => {
+    const inv = emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr'), running('i-bp1f7k0mkx9e6pqq2n3a')] });
+    const body = sample('direct.json').toString();
+    const stale = await stack.post(body, { headers: standardWebhooksHeaders(body, SECRET, 'm0', Math.floor(Date.now() / 1000) - 600) });
+    expect(stale.status).toBe(401);
+    const wrong = await stack.post(body, { headers: standardWebhooksHeaders(body, 'whsec_' + Buffer.from('another-secret-entirely').toString('base64')) });
+    expect(wrong.status).toBe(401);
+    const altered = await stack.post(body.replace('rollback', 'rollbak'), { headers: standardWebhooksHeaders(body) });
+    expect(altered.status).toBe(401);
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+    const ok = await stack.post(body, { headers: standardWebhooksHeaders(body) });
+    expect(ok.status).toBe(200);
+    expect(inv.instances.length).toBe(2);
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1g6zv0ce8oghu7k4zr')).toBe('Stopped');
+  });
+});
+
+describe('timer watchdog', () => {
+  it('timer-sweep.json: stops only invocations running longer than the limit', async () => {
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const recent = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const a = emu.seedInvocation({ creationTime: old, instances: [{ instanceId: 'i-oldone0001', status: 'Running', startTime: old }] });
+    const b = emu.seedInvocation({ creationTime: recent, instances: [{ instanceId: 'i-newone0001', status: 'Running', startTime: recent }] });
+    const c = emu.seedInvocation({ regionId: 'cn-shanghai', creationTime: old, instances: [{ instanceId: 'i-otherregion1', status: 'Running', startTime: old }] });
+    const event = await stack.invoke(sample('timer-sweep.json'));
+    expect(event.data.trigger).toBe('timer');
+    expect(event.data.source).toBe('sweep');
+    expect(status(a.invokeId, 'i-oldone0001')).toBe('Stopped');
+    expect(status(b.invokeId, 'i-newone0001')).toBe('Running');
+    expect(status(c.invokeId, 'i-otherregion1')).toBe('Running');
+    expect(event.data.targets).toEqual([expect.objectContaining({ invokeId: a.invokeId, instanceId: 'i-oldone0001', status: 'stopped' })]);
+  });
+
+  it('honours the command filter', async () => {
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const deploy = emu.seedInvocation({ commandName: 'deploy.sh', creationTime: old, instances: [{ instanceId: 'i-deploy001', status: 'Running', startTime: old }] });
+    const backup = emu.seedInvocation({ commandName: 'backup.sh', creationTime: old, instances: [{ instanceId: 'i-backup001', status: 'Running', startTime: old }] });
+    const payload = JSON.stringify({ action: 'sweep', regionIds: ['cn-hangzhou'], maxRunningSeconds: 3600, commandName: 'deploy.sh' });
+    await stack.invoke({ triggerTime: new Date().toISOString(), triggerName: 'watchdog', payload });
+    expect(status(deploy.invokeId, 'i-deploy001')).toBe('Stopped');
+    expect(status(backup.invokeId, 'i-backup001')).toBe('Running');
+  });
+});
+
+describe('target resolution by instance', () => {
+  it('an instance with two running invocations → both stopped', async () => {
+    const one = emu.seedInvocation({ instances: [running('i-twice0001')] });
+    const two = emu.seedInvocation({ instances: [running('i-twice0001'), running('i-bystander01')] });
+    const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-twice0001'] });
+    expect(res.status).toBe(200);
+    expect(status(one.invokeId, 'i-twice0001')).toBe('Stopped');
+    expect(status(two.invokeId, 'i-twice0001')).toBe('Stopped');
+    expect(status(two.invokeId, 'i-bystander01')).toBe('Running');
+    expect(res.json.data.targets.map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
+  });
+
+  it('pages through DescribeInvocations (more than one page)', async () => {
+    const seeded = Array.from({ length: 60 }, () => emu.seedInvocation({ instances: [running('i-paged0001')] }));
+    const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-paged0001'] });
+    expect(res.status).toBe(200);
+    expect(seeded.every((s) => status(s.invokeId, 'i-paged0001') === 'Stopped')).toBe(true);
+    const pages = emu.requests({ service: 'ecs', action: 'DescribeInvocations' }).filter((r) => r.params.InstanceId === 'i-paged0001' && r.params.NextToken);
+    expect(pages.length).toBeGreaterThan(0);
+  });
+
+  it('honours commandName / commandId', async () => {
+    const deploy = emu.seedInvocation({ commandName: 'deploy.sh', instances: [running('i-filter001')] });
+    const backup = emu.seedInvocation({ commandName: 'backup.sh', instances: [running('i-filter001')] });
+    const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-filter001'], commandName: 'deploy.sh' });
+    expect(res.status).toBe(200);
+    expect(status(deploy.invokeId, 'i-filter001')).toBe('Stopped');
+    expect(status(backup.invokeId, 'i-filter001')).toBe('Running');
+  });
+});
