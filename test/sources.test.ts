@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../shared/errors.js';
 import { stopRequestSchema, sweepRequestSchema } from '../shared/schemas/stop-request.js';
 import { sourceSchemas } from '../shared/schemas/sources.js';
 import { compile } from '../shared/schemas/validate.js';
+import { repoRoot, sample, samplesDir } from './helpers/samples.js';
 import { adapt, type AdaptOptions } from '../shared/sources/index.js';
 import { decodeEvent } from '../shared/triggers/decode.js';
 import type { Adapted, SourceInput, StopRequest, TriggerKind } from '../shared/types.js';
@@ -15,10 +15,7 @@ import type { Adapted, SourceInput, StopRequest, TriggerKind } from '../shared/t
 // Every file in ../shared/samples/ is checked against what its README says, then the
 // edge cases of each sender.
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const samplesDir = resolve(repoRoot, '..', 'shared', 'samples');
 const fixturesDir = resolve(repoRoot, 'test', 'fixtures');
-const sample = (name: string) => readFileSync(resolve(samplesDir, name));
 const fixture = (name: string) => readFileSync(resolve(fixturesDir, name));
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local/server.js';
 import { createFunction, type FcFunction } from '../../shared/handler.js';
@@ -11,9 +8,7 @@ import type { ResultEvent } from '../../shared/types.js';
 // FC entry points over that Runtime, and the local FC HTTP runtime in front of them.
 // Log lines are captured so tests can assert on them.
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const samplesDir = resolve(repoRoot, '..', 'shared', 'samples');
-export const sample = (name: string) => readFileSync(resolve(samplesDir, name));
+export { repoRoot, sample, samplesDir } from './samples.js';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789';
 
