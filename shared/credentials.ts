@@ -134,6 +134,11 @@ export class CredentialBroker {
     }
   }
 
+  /** The session held now, without fetching (for diagnostics and tests). */
+  peek(): CredentialSnapshot | undefined {
+    return this.cached?.value;
+  }
+
   /** ECS said the token expired (clock skew, short session): forget it. */
   invalidate(): void {
     this.cached = undefined;

@@ -84,8 +84,25 @@ export async function startStack(env: Record<string, string> = {}, options: { em
       const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
       return (await fn.handler(bytes, context)) as ResultEvent;
     },
-    close: () => local.close(),
+    async close() {
+      await local.close();
+      assertNoSecrets(lines, [TOKEN, emu.keys.accessKeySecret, ...runtime.config.secrets, runtime.credentials.peek()?.accessKeySecret, runtime.credentials.peek()?.securityToken]);
+    },
   };
+}
+
+/**
+ * Every stack checks its own log lines on close, so each test that runs the function also
+ * proves no secret reached a log line.
+ */
+export function assertNoSecrets(lines: string[], secrets: Array<string | undefined>): void {
+  const text = lines.join('');
+  for (const secret of secrets) {
+    if (secret && secret.length >= 6 && text.includes(secret)) {
+      throw new Error(`a secret (${secret.slice(0, 3)}…) reached a log line`);
+    }
+  }
+  if (/Bearer [A-Za-z0-9]{8,}|ACS3-HMAC-SHA256 Credential/.test(text)) throw new Error('an Authorization value reached a log line');
 }
 
 /** Instance ids that look real: i- + 20 lowercase alphanumerics. */

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Bundle the function for the FC 3.0 `nodejs20` runtime: one minified CommonJS file
+// (dist/index.js) + source map, no node_modules needed. s.yaml deploys ./dist with
+// handler `index.handler` and initializer `index.initialize`.
+//
+//   node scripts/build.mjs [--outdir dist] [--no-minify] [--quiet] [--analyze]
+//
+// The repo is `"type": "module"`, so dist/ gets its own package.json saying
+// `"type": "commonjs"`: dist/index.js then loads as CommonJS in FC and locally alike.
+
+import { analyzeMetafile, build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Modules the SDKs load but this function never uses. `@darabonba/typescript` (under
+ * `@alicloud/openapi-core`) requires its WebSocket client at load time, and with it `ws`
+ * and three proxy agents (~170 kB minified). Only `ws:`/`wss:` API calls reach that code;
+ * the function makes HTTPS RPC calls (ECS, STS, EventBridge) only. Marking them
+ * `external` would break loading (the `require` runs at start-up and dist/ has no
+ * node_modules), so they are replaced by a stub that loads fine and throws a clear error
+ * if anything ever calls it. `test/ship.test.ts` runs the bundle against the emulator
+ * from a directory with no node_modules, which proves the stub is never hit.
+ */
+export const STUBBED = ['ws', 'https-proxy-agent', 'http-proxy-agent', 'socks-proxy-agent'];
+const STUB_IMPORTER = /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]websocket\.js$/;
+
+const stubUnusedWebSocket = {
+  name: 'stub-unused-websocket',
+  setup(b) {
+    const filter = new RegExp(`^(${STUBBED.map((n) => n.replace(/[-/]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) => (STUB_IMPORTER.test(args.importer) ? { path: args.path, namespace: 'unused-stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'unused-stub' }, (args) => ({
+      loader: 'js',
+      contents: [
+        `function unavailable() { throw new Error(${JSON.stringify(`${args.path} is not bundled: fc-stop-invocation makes no WebSocket calls (see scripts/build.mjs)`)}); }`,
+        'module.exports = unavailable;',
+        'module.exports.SocksProxyAgent = unavailable;',
+      ].join('\n'),
+    }));
+  },
+};
+
+export const LIMIT_BYTES = 1024 * 1024;
+
+/** @param {{ outdir?: string, minify?: boolean, quiet?: boolean, analyze?: boolean }} [options] */
+export async function bundle(options = {}) {
+  const outdir = resolve(root, options.outdir ?? 'dist');
+  const minify = options.minify ?? true;
+  // dist/ is emptied first (stale files would be uploaded too): never let that be the repo.
+  const rel = relative(outdir, root);
+  if (outdir === dirname(outdir) || rel === '' || !rel.startsWith('..')) {
+    throw new Error(`refusing to use ${outdir} as the output directory (it would be emptied)`);
+  }
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [resolve(root, 'functions/stop-invocation/index.ts')],
+    outfile: resolve(outdir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify,
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: 'none',
+    plugins: [stubUnusedWebSocket],
+    // Prefer the CommonJS builds the SDKs ship (what FC's own runtime would load).
+    mainFields: ['main', 'module'],
+    conditions: ['node', 'require'],
+    metafile: true,
+    logLevel: 'warning',
+  });
+
+  writeFileSync(resolve(outdir, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
+
+  const code = readFileSync(resolve(outdir, 'index.js'));
+  const size = code.length;
+  const gzip = gzipSync(code, { level: 9 }).length;
+  if (options.analyze) process.stdout.write(await analyzeMetafile(result.metafile, { verbose: false }));
+  if (!options.quiet) {
+    const rel = relative(process.cwd(), resolve(outdir, 'index.js')) || 'index.js';
+    process.stdout.write(`${rel}  ${kb(size)} (gzip ${kb(gzip)})  + index.js.map, package.json\n`);
+  }
+  if (size > LIMIT_BYTES) {
+    throw new Error(`bundle is ${kb(size)}, over the ${kb(LIMIT_BYTES)} budget: check what got pulled in (node scripts/build.mjs --analyze)`);
+  }
+  return { outdir, size, gzip, metafile: result.metafile };
+}
+
+function kb(n) {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} kB`;
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const args = process.argv.slice(2);
+  const outIndex = args.indexOf('--outdir');
+  bundle({
+    outdir: outIndex >= 0 ? args[outIndex + 1] : undefined,
+    minify: !args.includes('--no-minify'),
+    quiet: args.includes('--quiet'),
+    analyze: args.includes('--analyze'),
+  }).catch((err) => {
+    process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

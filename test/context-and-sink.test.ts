@@ -1,0 +1,95 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
+import { createFunction } from '../shared/handler.js';
+import { Runtime } from '../shared/runtime.js';
+import type { ResultEvent } from '../shared/types.js';
+import { assertNoSecrets, emulator, instanceIds, startStack, type Stack } from './helpers/stack.js';
+
+let emu: Emulator;
+let stack: Stack | undefined;
+
+beforeAll(async () => {
+  emu = await emulator();
+});
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+  emu.reset();
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+describe("FC's context.credentials as the source", () => {
+  it('uses the STS keys FC hands the handler, assumes the role with them, and keeps them out of the logs', async () => {
+    // No keys in the environment: only the context can provide them.
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    const fcKeys = emu.issueStsCredentials(3600);
+    const lines: string[] = [];
+    const runtime = new Runtime({
+      env: { ECS_ENDPOINT: `http://${emu.ecsEndpoint}`, STS_ENDPOINT: emu.stsEndpoint, TARGET_ROLE_ARN: emu.roleArn, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true', LOG_LEVEL: 'debug' },
+      write: (l) => {
+        lines.push(l);
+      },
+    });
+    const fn = createFunction(() => runtime);
+    const context = { requestId: 'ctx-1', region: 'cn-hangzhou', accountId: emu.accountId, credentials: fcKeys, function: { name: 'f', timeout: 30 } };
+    await fn.initialize(context);
+    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-ctxsource1', status: 'Running' }] });
+    const event = (await fn.handler(Buffer.from(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId })), context)) as ResultEvent;
+    expect(event.data.outcome).toBe('stopped');
+    const assume = emu.requests({ service: 'sts', action: 'AssumeRole' });
+    expect(assume).toHaveLength(1);
+    expect(assume[0].accessKeyId).toBe(fcKeys.accessKeyId);
+    expect(assume[0].securityToken).toBe(true);
+    expect(emu.requests({ service: 'ecs' }).every((r) => r.accessKeyId !== fcKeys.accessKeyId && r.signatureValid)).toBe(true);
+    assertNoSecrets(lines, [fcKeys.accessKeySecret, fcKeys.securityToken, runtime.credentials.peek()?.accessKeySecret, runtime.credentials.peek()?.securityToken]);
+  });
+
+  it('without a role, signs ECS calls with the context keys themselves', async () => {
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    const fcKeys = emu.issueStsCredentials(3600);
+    const runtime = new Runtime({ env: { ECS_ENDPOINT: `http://${emu.ecsEndpoint}`, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true' }, write: () => undefined });
+    const fn = createFunction(() => runtime);
+    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-ctxsource2', status: 'Running' }] });
+    const event = (await fn.handler(Buffer.from(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId })), { requestId: 'c', credentials: fcKeys })) as ResultEvent;
+    expect(event.data.outcome).toBe('stopped');
+    expect(emu.requests({ service: 'ecs' }).every((r) => r.accessKeyId === fcKeys.accessKeyId)).toBe(true);
+    expect(emu.requests({ service: 'sts' })).toHaveLength(0);
+  });
+});
+
+describe('result events to EventBridge (RESULT_EVENT_BUS)', () => {
+  const sinkEnv = () => ({ RESULT_EVENT_BUS: 'ops-results', EVENTBRIDGE_ENDPOINT: `http://${emu.eventBridgeEndpoint}` });
+
+  it('publishes each result with a valid signature', async () => {
+    stack = await startStack(sinkEnv());
+    const inv = emu.seedInvocation({ instances: instanceIds(2, 'i-sink').map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, reason: 'sink test' });
+    expect(res.status).toBe(200);
+    const puts = emu.requests({ service: 'eventbridge' });
+    expect(puts).toHaveLength(1);
+    expect(puts[0].signatureValid).toBe(true);
+    expect(puts[0].accessKeyId).toMatch(/^STS\./); // the role's session, like the ECS calls
+    const events = emu.events() as Array<Record<string, unknown>>;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ id: res.json.id, type: 'fc-stop-invocation.result', source: res.json.source, aliyuneventbusname: 'ops-results' });
+    expect(JSON.stringify(events[0])).toContain('sink test');
+    expect(stack.runtime.sink?.stats).toEqual({ published: 1, failed: 0 });
+  });
+
+  it('an EventBridge outage does not change the outcome of the stop', async () => {
+    stack = await startStack(sinkEnv());
+    emu.injectFault({ service: 'eventbridge', status: 503, code: 'ServiceUnavailable', message: 'down' });
+    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-sinkdown1', status: 'Running' }] });
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId });
+    expect(res.status).toBe(200);
+    expect(res.json.data.outcome).toBe('stopped');
+    expect(emu.getInvocation(inv.invokeId)?.instances[0].status).toBe('Stopped');
+    expect(stack.runtime.sink?.stats).toEqual({ published: 0, failed: 1 });
+    const warn = stack.lines.map((l) => JSON.parse(l) as { msg: string; level: string }).find((l) => l.msg === 'result event not published');
+    expect(warn?.level).toBe('warn');
+  });
+});

@@ -1,0 +1,553 @@
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { fcInvokeRoute } from '../local/invoke-api.js';
+import { startLocalRuntime, type LocalRuntime } from '../local/server.js';
+import { invoke, InvokeError, main as invokeCli } from '../scripts/invoke.js';
+import { MagicVariableError, resolveSYaml, type SYaml } from '../scripts/s-yaml.js';
+import { CONFIG_VARIABLES, loadConfig } from '../shared/config.js';
+import { cjsDefault } from '../shared/interop.js';
+import { createFunction } from '../shared/handler.js';
+import { Runtime } from '../shared/runtime.js';
+import type { ResultEvent } from '../shared/types.js';
+
+// "Ship it": s.yaml against the fc3 component schema (plus what the schema cannot see),
+// the RAM policy files, the esbuild bundle running from a bare directory against the
+// emulator, and the fc2 invoke tool against the local runtime's invoke API.
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = resolve(root, '..', 'shared');
+const sYamlText = readFileSync(resolve(root, 's.yaml'), 'utf8');
+const schema = JSON.parse(readFileSync(resolve(shared, 'fc3', 'schema.json'), 'utf8')) as Record<string, unknown> & {
+  definitions: Record<string, unknown>;
+};
+const ACCOUNT = '123456789012';
+const CA = resolve(root, 'emulator', 'certs', 'ca.pem');
+
+const AjvClass = cjsDefault(Ajv);
+const ajv = new AjvClass({ strict: false, allErrors: true });
+cjsDefault(addFormats)(ajv);
+ajv.addSchema(schema, 'fc3');
+const validateProps = ajv.getSchema('fc3')!;
+
+/** Which schema definition a trigger's triggerConfig must satisfy, by triggerType. */
+const TRIGGER_CONFIG: Record<string, string> = {
+  http: 'IHttpTriggerConfig',
+  timer: 'ITimerTriggerConfig',
+  eventbridge: 'IEventBridge',
+  oss: 'IOssTriggerConfig',
+  log: 'ILogTriggerConfig',
+  mns_topic: 'IMnsTriggerConfig',
+  cdn_events: 'ICdnTriggerConfig',
+  tablestore: 'IOtsConfig',
+};
+
+type Props = Record<string, unknown> & {
+  triggers?: Array<{ triggerName: string; triggerType: string; triggerConfig: Record<string, unknown> }>;
+  environmentVariables?: Record<string, string>;
+};
+
+function render(text: string, env: Record<string, string> = {}): SYaml {
+  return resolveSYaml(text, { env, config: { AccountID: ACCOUNT } });
+}
+
+function propsOf(doc: SYaml): Props {
+  const fc = Object.values(doc.resources).filter((r) => r.component === 'fc3');
+  expect(fc, 'exactly one fc3 resource').toHaveLength(1);
+  return fc[0].props as Props;
+}
+
+/** Every problem `s deploy` (or FC) would have with these props; empty when fine. */
+function problems(props: Props): string[] {
+  const out: string[] = [];
+  if (!validateProps(props)) {
+    for (const e of validateProps.errors ?? []) out.push(`schema ${e.instancePath || '/'} ${e.message ?? ''}`);
+  }
+  // The schema's triggerConfig is an anyOf that includes `{type: object}` (tablestore),
+  // so any object passes it: check each config against its own type's definition.
+  for (const [i, t] of (props.triggers ?? []).entries()) {
+    const def = TRIGGER_CONFIG[t.triggerType];
+    if (!def) continue;
+    const v = ajv.compile({ $ref: `fc3#/definitions/${def}` });
+    if (!v(t.triggerConfig)) for (const e of v.errors ?? []) out.push(`triggers[${i}] (${t.triggerType}) ${e.instancePath || '/'} ${e.message ?? ''}`);
+  }
+  // FC 3.0 instance specs: vCPU multiple of 0.05, memory multiple of 64 MB, vCPU:GB 1:1..1:4.
+  const cpu = props.cpu;
+  const memory = props.memorySize;
+  if (typeof cpu !== 'number') out.push('cpu must be set (the fc3 default 0.35 vCPU does not fit 128 MB)');
+  else if (typeof memory === 'number') {
+    const gb = memory / 1024;
+    if (Math.abs(cpu / 0.05 - Math.round(cpu / 0.05)) > 1e-9) out.push(`cpu ${cpu} is not a multiple of 0.05`);
+    if (gb < cpu - 1e-9 || gb > 4 * cpu + 1e-9) out.push(`cpu ${cpu} with ${memory} MB is outside vCPU:memory 1:1..1:4`);
+  }
+  const http = (props.triggers ?? []).filter((t) => t.triggerType === 'http');
+  for (const t of http) {
+    if (t.triggerConfig.authType !== 'anonymous') out.push(`http trigger authType must be anonymous (the function authenticates), got ${String(t.triggerConfig.authType)}`);
+    if (JSON.stringify(t.triggerConfig.methods) !== '["POST"]') out.push(`http trigger methods must be [POST], got ${JSON.stringify(t.triggerConfig.methods)}`);
+  }
+  for (const t of (props.triggers ?? []).filter((x) => x.triggerType === 'eventbridge')) {
+    try {
+      const pattern = JSON.parse(String(t.triggerConfig.eventRuleFilterPattern)) as Record<string, unknown>;
+      if (!Array.isArray(pattern.source)) out.push('eventbridge pattern needs a source list');
+    } catch {
+      out.push('eventbridge eventRuleFilterPattern is not JSON');
+    }
+  }
+  for (const t of (props.triggers ?? []).filter((x) => x.triggerType === 'timer')) {
+    try {
+      JSON.parse(String(t.triggerConfig.payload));
+    } catch {
+      out.push('timer payload is not JSON');
+    }
+  }
+  if (props.handler !== 'index.handler') out.push(`handler must be index.handler, got ${String(props.handler)}`);
+  const init = (props.instanceLifecycleConfig as { initializer?: { handler?: string; timeout?: number } } | undefined)?.initializer;
+  if (init?.handler !== 'index.initialize') out.push('initializer must be index.initialize');
+  if (typeof init?.timeout === 'number' && init.timeout > 300) out.push('initializer timeout over FC 3.0 300 s limit');
+  return out;
+}
+
+describe('s.yaml', () => {
+  const doc = render(sYamlText);
+  const props = propsOf(doc);
+
+  it('is a Serverless Devs 3 project with one fc3 function', () => {
+    expect(doc.edition).toBe('3.0.0');
+    expect(props.runtime).toBe('nodejs20');
+    expect(props.code).toBe('./dist');
+    expect(props.region).toBe('cn-hangzhou');
+    expect(props.functionName).toBe('stop-invocation');
+    expect(props.role).toBe(`acs:ram::${ACCOUNT}:role/fc-stop-invocation`);
+    expect(props.logConfig).toBe('auto');
+    expect(props.memorySize).toBe(128);
+  });
+
+  it('passes the fc3 component schema and the checks the schema cannot make', () => {
+    expect(problems(props)).toEqual([]);
+  });
+
+  it('builds before deploying', () => {
+    const steps = doc.actions?.['pre-deploy'] ?? [];
+    expect(steps.map((s) => s.run).join(' && ')).toMatch(/npm (ci|install).*npm run build/);
+  });
+
+  it('has the three triggers: POST-only anonymous http, eventbridge, disabled timer sweep', () => {
+    const byType = Object.fromEntries((props.triggers ?? []).map((t) => [t.triggerType, t]));
+    expect(Object.keys(byType).sort()).toEqual(['eventbridge', 'http', 'timer']);
+    expect(byType.http.triggerConfig).toMatchObject({ authType: 'anonymous', methods: ['POST'] });
+    // The comment above the http trigger must say why it is anonymous.
+    expect(sYamlText).toMatch(/authType anonymous[\s\S]{0,200}cannot\s+#?\s*sign FC requests/);
+
+    const pattern = JSON.parse(String(byType.eventbridge.triggerConfig.eventRuleFilterPattern)) as { source: string[]; type: unknown[] };
+    expect(pattern.source).toContain('acs.ecs');
+    expect(pattern.source.some((s) => !s.startsWith('acs.'))).toBe(true);
+    expect(pattern.type).toContain('ecs:CloudAssistant:TaskCompleted');
+    // Both samples match the rule (source and type, the fields it filters on).
+    for (const name of ['eventbridge-cloud-assistant.json', 'eventbridge-custom.json']) {
+      const event = JSON.parse(readFileSync(resolve(shared, 'samples', name), 'utf8')) as { source: string; type: string };
+      expect(pattern.source).toContain(event.source);
+      expect(pattern.type.some((t) => t === event.type || (typeof t === 'object' && t !== null && event.type.startsWith((t as { prefix: string }).prefix)))).toBe(true);
+    }
+
+    expect(byType.timer.triggerConfig.enable).toBe(false);
+    const sweep = JSON.parse(String(byType.timer.triggerConfig.payload)) as Record<string, unknown>;
+    const sample = JSON.parse(readFileSync(resolve(shared, 'samples', 'timer-sweep.json'), 'utf8')) as { payload: string };
+    expect(Object.keys(sweep).sort()).toEqual(Object.keys(JSON.parse(sample.payload) as object).sort());
+    expect(sweep).toMatchObject({ action: 'sweep', regionIds: ['cn-hangzhou'] });
+  });
+
+  it('takes region, names and every user setting from the environment', () => {
+    const custom = propsOf(
+      render(sYamlText, {
+        REGION: 'cn-shanghai',
+        FUNCTION_NAME: 'stopper',
+        FUNCTION_ROLE_NAME: 'fn-role',
+        TARGET_ROLE_ARN: 'acs:ram::999999999999:role/other',
+        WEBHOOK_TOKENS: 'a-token-of-32-characters-or-more-000',
+        LOG_LEVEL: 'debug',
+      }),
+    );
+    expect(custom).toMatchObject({ region: 'cn-shanghai', functionName: 'stopper', role: `acs:ram::${ACCOUNT}:role/fn-role` });
+    expect(custom.environmentVariables).toMatchObject({
+      TARGET_ROLE_ARN: 'acs:ram::999999999999:role/other',
+      WEBHOOK_TOKENS: 'a-token-of-32-characters-or-more-000',
+      ALLOWED_REGIONS: 'cn-shanghai',
+      LOG_LEVEL: 'debug',
+    });
+    const timer = custom.triggers!.find((t) => t.triggerType === 'timer')!;
+    expect(JSON.parse(String(timer.triggerConfig.payload))).toMatchObject({ regionIds: ['cn-shanghai'] });
+    expect(problems(custom)).toEqual([]);
+  });
+
+  it('sets every variable of shared/config.ts a deployer would set, and nothing else', () => {
+    const env = props.environmentVariables!;
+    // Test/emulator plumbing and the local-only switch stay out of the deployed config.
+    const notDeployed = ['ALLOW_UNAUTHENTICATED', 'ECS_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'];
+    for (const name of CONFIG_VARIABLES) {
+      if (notDeployed.includes(name)) expect(env, name).not.toHaveProperty(name);
+      else expect(env, `${name} is missing from s.yaml environmentVariables`).toHaveProperty(name);
+    }
+    for (const name of Object.keys(env)) expect(CONFIG_VARIABLES, `${name} is not read by shared/config.ts`).toContain(name);
+    for (const [name, value] of Object.entries(env)) expect(typeof value, name).toBe('string');
+  });
+
+  it("defaults load through the function's own config check (blank means unset)", () => {
+    const config = loadConfig(props.environmentVariables);
+    expect(config.targetRoleArn).toBe(`acs:ram::${ACCOUNT}:role/stop-invocation-target`);
+    expect(config.auth.webhookTokens).toEqual([]);
+    expect(config.roleExternalId).toBeUndefined();
+    expect(config.resultEventBus).toBeUndefined();
+    expect(config.allowedRegions).toEqual(['cn-hangzhou']);
+    expect(config.stsEndpoint).toBeUndefined();
+    // The function timeout leaves room for every ECS attempt plus verification.
+    expect((props.timeout as number) * 1000).toBeGreaterThan(config.ecsTimeoutMs * config.ecsMaxAttempts + config.verifyGraceMs + 1000);
+  });
+
+  describe('broken copies fail', () => {
+    const raw = parse(sYamlText) as { resources: Record<string, { props: Record<string, unknown> }> };
+    const name = Object.keys(raw.resources)[0];
+    const broken = (edit: (props: Record<string, any>) => void): string[] => {
+      const copy = structuredClone(raw);
+      edit(copy.resources[name].props);
+      return problems(propsOf(render(stringify(copy))));
+    };
+
+    it.each<[string, (p: Record<string, any>) => void, RegExp]>([
+      ['wrong runtime', (p) => (p.runtime = 'nodejs21'), /runtime/],
+      ['runtime of the wrong type', (p) => (p.runtime = 20), /runtime/],
+      ['missing handler', (p) => delete p.handler, /handler/],
+      ['memorySize as a string', (p) => (p.memorySize = '128'), /memorySize/],
+      ['memorySize not a multiple of 64', (p) => (p.memorySize = 100), /memorySize/],
+      ['cpu too big for 128 MB', (p) => (p.cpu = 0.35), /1:1\.\.1:4/],
+      ['bad authType', (p) => (p.triggers[0].triggerConfig.authType = 'none'), /authType/],
+      ['function authType (senders cannot sign)', (p) => (p.triggers[0].triggerConfig.authType = 'function'), /authType must be anonymous/],
+      ['GET allowed', (p) => (p.triggers[0].triggerConfig.methods = ['GET', 'POST']), /methods/],
+      ['eventbridge without a pattern', (p) => delete p.triggers[1].triggerConfig.eventRuleFilterPattern, /eventRuleFilterPattern/],
+      ['timer enable as a string', (p) => (p.triggers[2].triggerConfig.enable = 'false'), /enable/],
+      ['region unknown to FC', (p) => (p.region = 'mars-north-1'), /region/],
+      ['numeric environment value', (p) => (p.environmentVariables.MAX_INSTANCES = 1000), /environmentVariables/],
+      ['initializer renamed', (p) => (p.instanceLifecycleConfig.initializer.handler = 'index.init'), /initializer/],
+    ])('%s', (_label, edit, expected) => {
+      const found = broken(edit);
+      expect(found.join('\n')).toMatch(expected);
+    });
+
+    it('an empty default (Serverless Devs refuses a magic variable that renders to nothing)', () => {
+      const text = sYamlText.replace("${env('WEBHOOK_TOKENS', ' ')}", "${env('WEBHOOK_TOKENS', '')}");
+      expect(text).not.toBe(sYamlText);
+      expect(() => render(text)).toThrow(MagicVariableError);
+    });
+
+    it('a typo in a magic variable', () => {
+      expect(() => render(sYamlText.replace('${vars.region}', '${vars.regoin}'))).toThrow(/vars\.regoin/);
+    });
+  });
+});
+
+describe('ram/', () => {
+  const ramDir = resolve(root, 'ram');
+  const policy = (file: string) => JSON.parse(readFileSync(resolve(ramDir, file), 'utf8')) as {
+    Version: string;
+    Statement: Array<{ Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: Record<string, string[]>; Condition?: Record<string, Record<string, string>> }>;
+  };
+  const actions = (file: string) => [...new Set(policy(file).Statement.flatMap((s) => [s.Action].flat()))].sort();
+  const resources = (file: string) => policy(file).Statement.flatMap((s) => [s.Resource ?? []].flat());
+
+  it('every file is a Version "1" policy of Allow statements', () => {
+    const files = readdirSync(ramDir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) {
+      const p = policy(f);
+      expect(p.Version, f).toBe('1');
+      expect(p.Statement.length, f).toBeGreaterThan(0);
+      for (const s of p.Statement) expect(s.Effect, f).toBe('Allow');
+    }
+  });
+
+  it('the function role is trusted by FC and may only assume the target role', () => {
+    const trust = policy('function-role-trust.json').Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]).toMatchObject({ Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } });
+    expect(actions('function-role-policy.json')).toEqual(['sts:AssumeRole']);
+    expect(resources('function-role-policy.json')).toEqual(['acs:ram::<TARGET_ACCOUNT_ID>:role/<TARGET_ROLE_NAME>']);
+  });
+
+  it('the target role is trusted by the function role only and may only stop and read invocations', () => {
+    for (const f of ['target-role-trust.json', 'target-role-trust-external-id.json']) {
+      const [s] = policy(f).Statement;
+      expect(s.Principal).toEqual({ RAM: ['acs:ram::<ACCOUNT_ID>:role/<FUNCTION_ROLE_NAME>'] });
+      expect([s.Action].flat()).toEqual(['sts:AssumeRole']);
+    }
+    expect(policy('target-role-trust-external-id.json').Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': '<EXTERNAL_ID>' } });
+    for (const f of ['target-role-policy.json', 'target-role-policy-tagged.json']) {
+      expect(actions(f), f).toEqual(['ecs:DescribeInvocations', 'ecs:StopInvocation']);
+      for (const r of resources(f)) expect(r, f).toMatch(/^acs:ecs:<REGION>:<TARGET_ACCOUNT_ID>:/);
+    }
+    const tagged = policy('target-role-policy-tagged.json').Statement.find((s) => [s.Action].flat().includes('ecs:StopInvocation'))!;
+    expect(tagged.Condition).toEqual({ StringEquals: { 'acs:ResourceTag/<TAG_KEY>': '<TAG_VALUE>' } });
+    expect(actions('target-role-result-events-policy.json')).toEqual(['eventbridge:PutEvents']);
+  });
+
+  it('the rendered role ARNs are what the function and s.yaml expect', () => {
+    const arn = resources('function-role-policy.json')[0].replace('<TARGET_ACCOUNT_ID>', ACCOUNT).replace('<TARGET_ROLE_NAME>', 'stop-invocation-target');
+    expect(loadConfig({ TARGET_ROLE_ARN: arn }).targetRoleArn).toBe(arn);
+    expect(propsOf(render(sYamlText)).environmentVariables!.TARGET_ROLE_ARN).toBe(arn);
+  });
+});
+
+// ---- the artefact: build, copy out, run with plain node against the emulator ----------
+
+function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+let emu: Emulator;
+let buildDir: string;
+let buildOutput: string;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  buildDir = mkdtempSync(resolve(tmpdir(), 'fc-stop-build-'));
+  // Exactly what `npm run build` runs, into a directory outside the repository.
+  const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', buildDir]);
+  buildOutput = built.stdout + built.stderr;
+  if (built.code !== 0) throw new Error(`build failed:\n${buildOutput}`);
+}, 120_000);
+
+afterAll(async () => {
+  await emu?.close();
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
+
+describe('the bundle (npm run build)', () => {
+  it('is one file + source map + package.json under the size budget, and reports its size', () => {
+    expect(readdirSync(buildDir).sort()).toEqual(['index.js', 'index.js.map', 'package.json']);
+    expect(JSON.parse(readFileSync(resolve(buildDir, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    const code = readFileSync(resolve(buildDir, 'index.js'), 'utf8');
+    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(1024 * 1024);
+    // The unused WebSocket client of @darabonba/typescript is stubbed, not bundled (the
+    // next test runs the bundle for real, so the stub is never reached).
+    expect(code).not.toContain('Sec-WebSocket-Key');
+    expect(code).toContain('is not bundled: fc-stop-invocation makes no WebSocket calls');
+    expect(buildOutput).toMatch(/index\.js\s+\d+(\.\d+)? kB \(gzip \d+(\.\d+)? kB\)/);
+    expect(JSON.parse(readFileSync(resolve(buildDir, 'index.js.map'), 'utf8'))).toHaveProperty('mappings');
+  });
+
+  it('exports the FC entry points named in s.yaml (handler index.handler, initializer index.initialize)', async () => {
+    const props = propsOf(render(sYamlText));
+    const [file, handler] = String(props.handler).split('.');
+    const initializer = (props.instanceLifecycleConfig as { initializer: { handler: string } }).initializer.handler.split('.')[1];
+    expect(resolve(root, String(props.code))).toBe(resolve(root, 'dist'));
+    const { code, stdout } = await run(process.execPath, ['-e', `const m = require('./${file}.js'); console.log(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v]))))`], {
+      cwd: buildDir,
+      env: bareEnv(),
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ [handler]: 'function', [initializer]: 'function' });
+  });
+
+  it('runs with plain node and no node_modules, answering an HTTP trigger event against the emulator', async () => {
+    const runDir = mkdtempSync(resolve(tmpdir(), 'fc-stop-run-'));
+    try {
+      cpSync(buildDir, runDir, { recursive: true });
+      expect(existsSync(resolve(runDir, 'node_modules'))).toBe(false);
+      const seeded = emu.seedInvocation({
+        regionId: 'cn-hangzhou',
+        commandName: 'bundle-test.sh',
+        instances: [
+          { instanceId: 'i-bp1bundle00000000001', status: 'Running' },
+          { instanceId: 'i-bp1bundle00000000002', status: 'Running' },
+        ],
+      });
+      // The FC 3.0 HTTP trigger event from the samples, carrying a request for the seeded invocation.
+      const event = JSON.parse(readFileSync(resolve(shared, 'samples', 'fc-http-event.json'), 'utf8')) as Record<string, any>;
+      event.body = JSON.stringify({ regionId: 'cn-hangzhou', invokeId: seeded.invokeId, instanceIds: seeded.instances.map((i) => i.instanceId), reason: 'ship test' });
+      event.headers.Authorization = 'Bearer ship-test-token-0123456789abcdef';
+      writeFileSync(resolve(runDir, 'event.json'), JSON.stringify(event));
+      writeFileSync(
+        resolve(runDir, 'driver.cjs'),
+        [
+          "const fn = require('./index.js');",
+          "const event = require('fs').readFileSync(__dirname + '/event.json');",
+          "const context = { requestId: 'req-ship', region: 'cn-hangzhou', accountId: process.env.FC_ACCOUNT_ID, function: { name: 'stop-invocation', timeout: 30 } };",
+          '(async () => {',
+          '  await fn.initialize(context);',
+          '  const res = await fn.handler(event, context);',
+          "  process.stdout.write('\\nRESULT ' + JSON.stringify(res) + '\\n');",
+          '})().catch((e) => { console.error(e); process.exit(1); });',
+        ].join('\n'),
+      );
+      const { code, stdout, stderr } = await run(process.execPath, ['driver.cjs'], {
+        cwd: runDir,
+        env: bareEnv({
+          ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
+          STS_ENDPOINT: emu.stsEndpoint,
+          ALIBABA_CLOUD_ACCESS_KEY_ID: emu.keys.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.keys.accessKeySecret,
+          TARGET_ROLE_ARN: emu.roleArn,
+          WEBHOOK_TOKENS: 'ship-test-token-0123456789abcdef',
+          NODE_EXTRA_CA_CERTS: CA,
+          ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+          ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+          VERIFY_GRACE_MS: '300',
+          FC_ACCOUNT_ID: emu.accountId,
+          // Exercises @alicloud/eventbridge inside the bundle (its CJS default export).
+          RESULT_EVENT_BUS: 'ship-bus',
+          EVENTBRIDGE_ENDPOINT: `http://${emu.eventBridgeEndpoint}`,
+        }),
+      });
+      expect(code, stderr).toBe(0);
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      expect(line, stdout + stderr).toBeDefined();
+      const response = JSON.parse(line!.slice('RESULT '.length)) as { statusCode: number; body: string };
+      expect(response.statusCode, response.body).toBe(200);
+      const body = JSON.parse(response.body) as ResultEvent;
+      expect(body.data.outcome).toBe('stopped');
+      expect(body.data.targets.map((t) => t.status)).toEqual(['stopped', 'stopped']);
+      expect(emu.getInvocation(seeded.invokeId)?.invocationStatus).toBe('Stopped');
+      // Through the target role: AssumeRole over https (NODE_EXTRA_CA_CERTS), then STS-keyed ECS calls.
+      expect(emu.requests({ service: 'sts', action: 'AssumeRole' }).length).toBeGreaterThan(0);
+      const stops = emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === seeded.invokeId);
+      expect(stops.length).toBeGreaterThan(0);
+      expect(stops.every((r) => r.securityToken && r.signatureValid)).toBe(true);
+      // The result event was also published to EventBridge.
+      expect(emu.events().map((e) => (e as { id?: string }).id)).toContain(body.id);
+      // Logs are JSON lines with no secrets.
+      expect(stdout).toContain('"stop-invocation result"');
+      expect(stdout + stderr).not.toContain(emu.keys.accessKeySecret);
+      expect(stdout + stderr).not.toContain('ship-test-token-0123456789abcdef');
+    } finally {
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A minimal environment for child processes: no NODE_PATH, NODE_OPTIONS or test runner state. */
+function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', ...extra };
+}
+
+// ---- scripts/invoke.ts: @alicloud/fc2 against the local runtime's invoke API -----------
+
+describe('npm run invoke (fc2 through the local runtime)', () => {
+  let local: LocalRuntime;
+  const direct = resolve(shared, 'samples', 'direct.json');
+  const request = JSON.parse(readFileSync(direct, 'utf8')) as { invokeId: string; instanceIds: string[]; regionId: string };
+
+  beforeAll(async () => {
+    // As test/helpers/stack.ts wires it: a Runtime against the emulator, the FC entry
+    // points over it, and the local FC runtime with the 2016-08-15 invoke route.
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = emu.keys.accessKeyId;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = emu.keys.accessKeySecret;
+    process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true';
+    process.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED = 'true';
+    delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+    const runtime = new Runtime({
+      env: {
+        ...process.env,
+        ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
+        STS_ENDPOINT: emu.stsEndpoint,
+        TARGET_ROLE_ARN: emu.roleArn,
+        WEBHOOK_TOKENS: 'ship-test-token-0123456789abcdef',
+        VERIFY_GRACE_MS: '300',
+        ECS_TIMEOUT_MS: '2000',
+        DEDUPE_TTL_SECONDS: '0',
+      },
+      write: () => undefined,
+    });
+    const fn = createFunction(() => runtime);
+    local = await startLocalRuntime(fn, {
+      port: 0,
+      accountId: emu.accountId,
+      routes: [fcInvokeRoute({ accessKeySecretFor: (ak) => (ak === emu.keys.accessKeyId ? emu.keys.accessKeySecret : undefined) })],
+    });
+  });
+
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  const seed = () =>
+    emu.seedInvocation({
+      invokeId: request.invokeId,
+      regionId: request.regionId,
+      instances: request.instanceIds.map((instanceId) => ({ instanceId, status: 'Running' as const })),
+    });
+
+  const base = () => ({
+    service: 'default',
+    functionName: 'stop-invocation',
+    region: 'cn-hangzhou',
+    accountId: emu.accountId,
+    endpoint: local.url,
+    credentials: { accessKeyId: emu.keys.accessKeyId, accessKeySecret: emu.keys.accessKeySecret },
+  });
+
+  it('invokes synchronously with samples/direct.json and gets the result event back', async () => {
+    emu.reset();
+    seed();
+    const result = await invoke({ ...base(), payload: readFileSync(direct) });
+    expect(result).toMatchObject({ status: 200, async: false });
+    expect(result.requestId).toBeTruthy();
+    const event = result.result as ResultEvent;
+    expect(event.type).toBe('fc-stop-invocation.result');
+    expect(event.data).toMatchObject({ outcome: 'stopped', trigger: 'event', source: 'direct' });
+    expect(event.data.targets).toHaveLength(request.instanceIds.length);
+    expect(emu.getInvocation(request.invokeId)?.invocationStatus).toBe('Stopped');
+  });
+
+  it('invokes asynchronously: 202 at once, the stop happens after', async () => {
+    emu.reset();
+    seed();
+    const result = await invoke({ ...base(), payload: readFileSync(direct), async: true });
+    expect(result).toMatchObject({ status: 202, async: true });
+    const deadline = Date.now() + 10_000;
+    while (emu.getInvocation(request.invokeId)?.invocationStatus !== 'Stopped' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(emu.getInvocation(request.invokeId)?.invocationStatus).toBe('Stopped');
+  });
+
+  it('a wrong secret gets 403 SignatureNotMatch with a hint', async () => {
+    const err = await invoke({ ...base(), payload: '{}', credentials: { accessKeyId: emu.keys.accessKeyId, accessKeySecret: 'not-the-secret' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvokeError);
+    expect(err).toMatchObject({ status: 403, code: 'SignatureNotMatch' });
+    expect((err as InvokeError).hint).toMatch(/ACCESS_KEY_SECRET/);
+  });
+
+  it('the CLI is a thin wrapper: prints the result JSON, exit codes 0/1/2', async () => {
+    emu.reset();
+    seed();
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = (env: NodeJS.ProcessEnv) => ({ out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) }, env }) as unknown as Parameters<typeof invokeCli>[1];
+    const env = { ...process.env, FC_ACCOUNT_ID: emu.accountId };
+    expect(await invokeCli(['--', '--payload', direct, '--endpoint', local.url], io(env))).toBe(0);
+    expect(JSON.parse(out.join('')) as { result: ResultEvent }).toMatchObject({ status: 200, result: { data: { outcome: 'stopped' } } });
+
+    out.length = 0;
+    expect(await invokeCli(['--payload', direct, '--endpoint', local.url], io({ ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' }))).toBe(1);
+    expect(err.join('')).toMatch(/SignatureNotMatch \(HTTP 403\)[\s\S]*hint:/);
+
+    err.length = 0;
+    expect(await invokeCli(['--payload', direct], io({ PATH: process.env.PATH }))).toBe(2);
+    expect(err.join('')).toMatch(/account id is required/);
+    err.length = 0;
+    expect(await invokeCli(['--payload', '/nonexistent.json', '--account', '1'], io(env))).toBe(2);
+    expect(err.join('')).toMatch(/cannot read the payload/);
+  });
+});
