@@ -1,6 +1,6 @@
 import { parseBasicAuthList, type AuthConfig } from './auth/index.js';
 import { ConfigError } from './errors.js';
-import { compile } from './schemas/validate.js';
+import { validatorFor } from './schemas/validate.js';
 import { REGION_ID } from './schemas/stop-request.js';
 
 // Every variable the function reads (DESIGN §2.4), checked with ajv at start-up so a
@@ -74,14 +74,15 @@ const VARS: Record<string, VarSpec> = {
   LOG_LEVEL: { pattern: '^(debug|info|warn|error)$', hint: 'debug, info, warn or error' },
 };
 
-const envSchema = {
+export const envSchema = {
+  $id: 'config-env',
   type: 'object',
   properties: Object.fromEntries(
     Object.entries(VARS).map(([name, spec]) => [name, spec.pattern ? { type: 'string', pattern: spec.pattern } : { type: 'string' }]),
   ),
 };
 
-const validateEnv = compile<Record<string, string>>(envSchema);
+const validateEnv = validatorFor<Record<string, string>>(envSchema);
 
 /** Read and check the environment. Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -3,7 +3,7 @@ import { CredentialBroker, type FcCredentials } from './credentials.js';
 import { DedupeCache } from './dedupe.js';
 import { EcsClient } from './ecs/client.js';
 import type { Verdict } from './events/result.js';
-import { eventBridgeSink, type Sink } from './events/sink.js';
+import type { Sink } from './events/sink.js';
 import { Logger, type LineWriter } from './log.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 
@@ -38,8 +38,11 @@ export class Runtime {
   readonly ecs: EcsClient;
   private readonly dedupe: DedupeCache<Verdict>;
   private readonly emit?: (verdict: Verdict) => Promise<void>;
-  /** Built on the first request, when FC has told us the region and account. */
-  sink?: Sink;
+  /**
+   * Built on the first request, when FC has told us the region and account; loaded only
+   * when RESULT_EVENT_BUS is set, so the EventBridge SDK costs nothing at cold start otherwise.
+   */
+  sink?: Promise<Sink>;
 
   constructor(options: RuntimeOptions = {}) {
     this.config = loadConfig(options.env ?? process.env);
@@ -67,7 +70,9 @@ export class Runtime {
     const timeoutMs = (context.function?.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
     const region = context.region ?? process.env.FC_REGION ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
     const accountId = context.accountId ?? process.env.FC_ACCOUNT_ID ?? 'local';
-    if (this.config.resultEventBus) this.sink ??= eventBridgeSink(this.config, this.credentials, this.log, region, accountId);
+    if (this.config.resultEventBus) {
+      this.sink ??= import('./events/sink.js').then((m) => m.eventBridgeSink(this.config, this.credentials, this.log, region, accountId));
+    }
     return runPipeline(
       event,
       {
@@ -82,10 +87,10 @@ export class Runtime {
   }
 
   private emitter(): ((verdict: Verdict) => Promise<void>) | undefined {
-    const sinks = [this.sink, this.emit].filter((s): s is (v: Verdict) => Promise<void> => s !== undefined);
-    if (sinks.length === 0) return undefined;
+    const { sink, emit } = this;
+    if (!sink && !emit) return undefined;
     return async (verdict) => {
-      await Promise.all(sinks.map((s) => s(verdict)));
+      await Promise.all([sink?.then((s) => s(verdict)), emit?.(verdict)]);
     };
   }
 }

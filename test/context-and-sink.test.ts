@@ -77,7 +77,7 @@ describe('result events to EventBridge (RESULT_EVENT_BUS)', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ id: res.json.id, type: 'fc-stop-invocation.result', source: res.json.source, aliyuneventbusname: 'ops-results' });
     expect(JSON.stringify(events[0])).toContain('sink test');
-    expect(stack.runtime.sink?.stats).toEqual({ published: 1, failed: 0 });
+    expect((await stack.runtime.sink)?.stats).toEqual({ published: 1, failed: 0 });
   });
 
   it('an EventBridge outage does not change the outcome of the stop', async () => {
@@ -88,7 +88,7 @@ describe('result events to EventBridge (RESULT_EVENT_BUS)', () => {
     expect(res.status).toBe(200);
     expect(res.json.data.outcome).toBe('stopped');
     expect(emu.getInvocation(inv.invokeId)?.instances[0].status).toBe('Stopped');
-    expect(stack.runtime.sink?.stats).toEqual({ published: 0, failed: 1 });
+    expect((await stack.runtime.sink)?.stats).toEqual({ published: 0, failed: 1 });
     const warn = stack.lines.map((l) => JSON.parse(l) as { msg: string; level: string }).find((l) => l.msg === 'result event not published');
     expect(warn?.level).toBe('warn');
   });

@@ -1,24 +1,17 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { badRequest } from '../errors.js';
-import { cjsDefault } from '../interop.js';
 import type { ErrorDetail } from '../types.js';
+import { byId } from './generated/validators.js';
 
-const addFormats = cjsDefault(addFormatsModule);
-
-let shared: Ajv | undefined;
-function ajv(): Ajv {
-  if (!shared) {
-    // strictRequired off: `anyOf: [{required: [a]}, {required: [b]}]` names properties defined a level up.
-    shared = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    addFormats(shared);
-  }
-  return shared;
-}
-
-/** Compile once per schema object; callers hold the result at module scope. */
-export function compile<T>(schema: object): ValidateFunction<T> {
-  return ajv().compile<T>(schema);
+/**
+ * The precompiled validator for a schema (by its `$id`): start-up compiles nothing and the
+ * bundle carries no ajv compiler. A schema missing from the generated file is a build
+ * mistake, caught by test/validators.test.ts; `npm run gen:validators` fixes it.
+ */
+export function validatorFor<T>(schema: { $id: string }): ValidateFunction<T> {
+  const validate = byId[schema.$id];
+  if (!validate) throw new Error(`no precompiled validator for schema '${schema.$id}': run npm run gen:validators`);
+  return validate as ValidateFunction<T>;
 }
 
 /** ajv errors → the §2.5 `details` list: a JSON-pointer-ish path and a plain reason. */

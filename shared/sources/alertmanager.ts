@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { compile } from '../schemas/validate.js';
+import { validatorFor } from '../schemas/validate.js';
 import type { Adapted, SourceInput } from '../types.js';
 import { adaptAlertGroup, alertItemSchema, type AlertGroup } from './alerts.js';
 import { MAX_ALERTS } from './canonical.js';
@@ -23,6 +23,6 @@ export const alertmanagerSchema = {
 let validate: ValidateFunction<AlertGroup> | undefined;
 
 export function adaptAlertmanager(value: unknown, input: SourceInput, options: AdaptOptions): Adapted {
-  validate ??= compile<AlertGroup>(alertmanagerSchema);
+  validate ??= validatorFor<AlertGroup>(alertmanagerSchema);
   return adaptAlertGroup('alertmanager', validate, value, input, options);
 }

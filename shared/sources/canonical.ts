@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { RequestError, badRequest } from '../errors.js';
 import { INSTANCE_ID, INVOKE_ID, REGION_ID, stopRequestSchema } from '../schemas/stop-request.js';
-import { compile, toDetails } from '../schemas/validate.js';
+import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { ErrorDetail, SkippedTarget, StopRequest } from '../types.js';
 import type { Found, FoundList } from './fields.js';
 
@@ -55,7 +55,7 @@ export function toRequest(t: Targets, errors: ErrorDetail[]): StopRequest | unde
   }
   if (t.dryRun !== undefined) request.dryRun = t.dryRun;
   if (t.reason) request.reason = clip(t.reason, MAX_REASON);
-  validateStop ??= compile<StopRequest>(stopRequestSchema);
+  validateStop ??= validatorFor<StopRequest>(stopRequestSchema);
   const unchecked: unknown = request; // keep `request` typed after a failed type guard
   if (validateStop(unchecked)) return request;
   const origin = (path: string): string => {

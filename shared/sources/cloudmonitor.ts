@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { compile } from '../schemas/validate.js';
+import { validatorFor } from '../schemas/validate.js';
 import type { Adapted, ErrorDetail, SourceInput } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
 import { MAX_ALERTS, checkShape, consolidate, dedupeKey, functionRegion, refuse, sha256Hex, skippedEntries, toRequest } from './canonical.js';
@@ -44,7 +44,7 @@ const SKIP = new Set(['OK', 'INSUFFICIENT_DATA']);
 let validate: ValidateFunction<CloudMonitorCallback> | undefined;
 
 export function adaptCloudMonitor(value: unknown, input: SourceInput, options: AdaptOptions): Adapted {
-  validate ??= compile<CloudMonitorCallback>(cloudMonitorSchema);
+  validate ??= validatorFor<CloudMonitorCallback>(cloudMonitorSchema);
   const cb = checkShape(validate, value, 'CloudMonitor callback');
   const state = cb.alertState.trim().toUpperCase();
   if (!ACT.has(state) && !SKIP.has(state)) {

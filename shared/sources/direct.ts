@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { check, compile } from '../schemas/validate.js';
+import { check, validatorFor } from '../schemas/validate.js';
 import { stopRequestSchema } from '../schemas/stop-request.js';
 import type { Adapted, SourceInput, StopRequest } from '../types.js';
 import { isRecord, parseJson, queryFlag } from './body.js';
@@ -12,7 +12,7 @@ let validate: ValidateFunction<StopRequest> | undefined;
  */
 export function adaptDirect(input: SourceInput, value: unknown = parseJson(input.body), defaultRegion?: string): Adapted {
   const candidate: unknown = isRecord(value) ? withDefaults(value, input, defaultRegion) : value;
-  validate ??= compile<StopRequest>(stopRequestSchema);
+  validate ??= validatorFor<StopRequest>(stopRequestSchema);
   const request = check(validate, candidate, 'stop request');
   const idempotencyKey = input.headers['idempotency-key'] ?? input.headers['webhook-id'];
   return {

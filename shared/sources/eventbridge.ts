@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import { stopRequestSchema } from '../schemas/stop-request.js';
-import { compile, toDetails } from '../schemas/validate.js';
+import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { Adapted, ErrorDetail, SourceInput, StopRequest } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
 import { MAX_EVENTS, checkShape, consolidate, dedupeKey, functionRegion, refuse, toRequest, tooMany } from './canonical.js';
@@ -46,7 +46,7 @@ let validateEvent: ValidateFunction<CloudEvent> | undefined;
 let validateStop: ValidateFunction<StopRequest> | undefined;
 
 export function adaptEventBridge(value: unknown, input: SourceInput, options: AdaptOptions): Adapted {
-  validateEvent ??= compile<CloudEvent>(cloudEventSchema);
+  validateEvent ??= validatorFor<CloudEvent>(cloudEventSchema);
   const batch = Array.isArray(value);
   const items: unknown[] = batch ? value : [value];
   if (items.length === 0) throw refuse('EventBridge batch is empty', [{ path: '/', message: 'must contain at least one CloudEvent' }]);
@@ -134,7 +134,7 @@ function fromCanonical(event: CloudEvent, data: Record<string, unknown>, prefix:
   }
   const dry = queryFlag(input.query.dryRun);
   if (dry !== undefined && candidate.dryRun === undefined) candidate.dryRun = dry;
-  validateStop ??= compile<StopRequest>(stopRequestSchema);
+  validateStop ??= validatorFor<StopRequest>(stopRequestSchema);
   if (validateStop(candidate)) return candidate;
   errors.push(...toDetails(validateStop.errors, `${prefix}/data`));
   return undefined;

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { compile } from '../schemas/validate.js';
+import { validatorFor } from '../schemas/validate.js';
 import type { Adapted, SourceInput } from '../types.js';
 import { adaptAlertGroup, alertItemSchema, type AlertGroup } from './alerts.js';
 import { MAX_ALERTS } from './canonical.js';
@@ -34,6 +34,6 @@ export function looksLikeGrafana(value: Record<string, unknown>): boolean {
 let validate: ValidateFunction<AlertGroup> | undefined;
 
 export function adaptGrafana(value: unknown, input: SourceInput, options: AdaptOptions): Adapted {
-  validate ??= compile<AlertGroup>(grafanaSchema);
+  validate ??= validatorFor<AlertGroup>(grafanaSchema);
   return adaptAlertGroup('grafana', validate, value, input, options);
 }

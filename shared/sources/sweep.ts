@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { badRequest } from '../errors.js';
 import { sweepRequestSchema } from '../schemas/stop-request.js';
-import { compile, toDetails } from '../schemas/validate.js';
+import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { Adapted, SourceInput, SweepRequest } from '../types.js';
 import { decodeText, isRecord, queryFlag } from './body.js';
 import { dedupeKey, refuse } from './canonical.js';
@@ -22,7 +22,7 @@ let validate: ValidateFunction<SweepRequest> | undefined;
 
 /** A sweep request (timer payload, event invocation or `?source=sweep`); `regionIds` defaults to the function's region. */
 export function adaptSweep(value: unknown, input: SourceInput, options: AdaptOptions, prefix = '', key?: string): Adapted {
-  validate ??= compile<SweepRequest>(sweepRequestSchema);
+  validate ??= validatorFor<SweepRequest>(sweepRequestSchema);
   let candidate = value;
   if (isRecord(value)) {
     const filled: Record<string, unknown> = { ...value };
