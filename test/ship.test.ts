@@ -9,23 +9,21 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { fcInvokeRoute } from '../local/invoke-api.js';
-import { startLocalRuntime, type LocalRuntime } from '../local/server.js';
 import { invoke, InvokeError, main as invokeCli } from '../scripts/invoke.js';
 import { MagicVariableError, resolveSYaml, type SYaml } from '../scripts/s-yaml.js';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.js';
 import { cjsDefault } from '../shared/interop.js';
-import { createFunction } from '../shared/handler.js';
-import { Runtime } from '../shared/runtime.js';
 import type { ResultEvent } from '../shared/types.js';
+import { sharedFile } from './helpers/samples.js';
+import { startStack, type Stack } from './helpers/stack.js';
 
 // "Ship it": s.yaml against the fc3 component schema (plus what the schema cannot see),
 // the RAM policy files, the esbuild bundle running from a bare directory against the
 // emulator, and the fc2 invoke tool against the local runtime's invoke API.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const shared = resolve(root, '..', 'shared');
 const sYamlText = readFileSync(resolve(root, 's.yaml'), 'utf8');
-const schema = JSON.parse(readFileSync(resolve(shared, 'fc3', 'schema.json'), 'utf8')) as Record<string, unknown> & {
+const schema = JSON.parse(readFileSync(sharedFile('fc3', 'schema.json'), 'utf8')) as Record<string, unknown> & {
   definitions: Record<string, unknown>;
 };
 const ACCOUNT = '123456789012';
@@ -151,14 +149,14 @@ describe('s.yaml', () => {
     expect(pattern.type).toContain('ecs:CloudAssistant:TaskCompleted');
     // Both samples match the rule (source and type, the fields it filters on).
     for (const name of ['eventbridge-cloud-assistant.json', 'eventbridge-custom.json']) {
-      const event = JSON.parse(readFileSync(resolve(shared, 'samples', name), 'utf8')) as { source: string; type: string };
+      const event = JSON.parse(readFileSync(sharedFile('samples', name), 'utf8')) as { source: string; type: string };
       expect(pattern.source).toContain(event.source);
       expect(pattern.type.some((t) => t === event.type || (typeof t === 'object' && t !== null && event.type.startsWith((t as { prefix: string }).prefix)))).toBe(true);
     }
 
     expect(byType.timer.triggerConfig.enable).toBe(false);
     const sweep = JSON.parse(String(byType.timer.triggerConfig.payload)) as Record<string, unknown>;
-    const sample = JSON.parse(readFileSync(resolve(shared, 'samples', 'timer-sweep.json'), 'utf8')) as { payload: string };
+    const sample = JSON.parse(readFileSync(sharedFile('samples', 'timer-sweep.json'), 'utf8')) as { payload: string };
     expect(Object.keys(sweep).sort()).toEqual(Object.keys(JSON.parse(sample.payload) as object).sort());
     expect(sweep).toMatchObject({ action: 'sweep', regionIds: ['cn-hangzhou'] });
   });
@@ -376,7 +374,7 @@ describe('the bundle (npm run build)', () => {
         ],
       });
       // The FC 3.0 HTTP trigger event from the samples, carrying a request for the seeded invocation.
-      const event = JSON.parse(readFileSync(resolve(shared, 'samples', 'fc-http-event.json'), 'utf8')) as Record<string, any>;
+      const event = JSON.parse(readFileSync(sharedFile('samples', 'fc-http-event.json'), 'utf8')) as Record<string, any>;
       event.body = JSON.stringify({ regionId: 'cn-hangzhou', invokeId: seeded.invokeId, instanceIds: seeded.instances.map((i) => i.instanceId), reason: 'ship test' });
       event.headers.Authorization = 'Bearer ship-test-token-0123456789abcdef';
       writeFileSync(resolve(runDir, 'event.json'), JSON.stringify(event));
@@ -446,41 +444,20 @@ function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 // ---- scripts/invoke.ts: @alicloud/fc2 against the local runtime's invoke API -----------
 
 describe('npm run invoke (fc2 through the local runtime)', () => {
-  let local: LocalRuntime;
-  const direct = resolve(shared, 'samples', 'direct.json');
+  let stack: Stack;
+  const direct = sharedFile('samples', 'direct.json');
   const request = JSON.parse(readFileSync(direct, 'utf8')) as { invokeId: string; instanceIds: string[]; regionId: string };
 
   beforeAll(async () => {
-    // As test/helpers/stack.ts wires it: a Runtime against the emulator, the FC entry
-    // points over it, and the local FC runtime with the 2016-08-15 invoke route.
-    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = emu.keys.accessKeyId;
-    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = emu.keys.accessKeySecret;
-    process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = 'true';
-    process.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED = 'true';
-    delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
-    const runtime = new Runtime({
-      env: {
-        ...process.env,
-        ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
-        STS_ENDPOINT: emu.stsEndpoint,
-        TARGET_ROLE_ARN: emu.roleArn,
-        WEBHOOK_TOKENS: 'ship-test-token-0123456789abcdef',
-        VERIFY_GRACE_MS: '300',
-        ECS_TIMEOUT_MS: '2000',
-        DEDUPE_TTL_SECONDS: '0',
-      },
-      write: () => undefined,
-    });
-    const fn = createFunction(() => runtime);
-    local = await startLocalRuntime(fn, {
-      port: 0,
-      accountId: emu.accountId,
-      routes: [fcInvokeRoute({ accessKeySecretFor: (ak) => (ak === emu.keys.accessKeyId ? emu.keys.accessKeySecret : undefined) })],
-    });
+    // The local FC runtime with the 2016-08-15 invoke route, over a Runtime against the emulator.
+    stack = await startStack(
+      { DEDUPE_TTL_SECONDS: '0' },
+      { emu, routes: [fcInvokeRoute({ accessKeySecretFor: (ak) => (ak === emu.keys.accessKeyId ? emu.keys.accessKeySecret : undefined) })] },
+    );
   });
 
   afterAll(async () => {
-    await local?.close();
+    await stack?.close();
   });
 
   const seed = () =>
@@ -495,7 +472,7 @@ describe('npm run invoke (fc2 through the local runtime)', () => {
     functionName: 'stop-invocation',
     region: 'cn-hangzhou',
     accountId: emu.accountId,
-    endpoint: local.url,
+    endpoint: stack.local.url,
     credentials: { accessKeyId: emu.keys.accessKeyId, accessKeySecret: emu.keys.accessKeySecret },
   });
 
@@ -536,11 +513,11 @@ describe('npm run invoke (fc2 through the local runtime)', () => {
     const err: string[] = [];
     const io = (env: NodeJS.ProcessEnv) => ({ out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) }, env }) as unknown as Parameters<typeof invokeCli>[1];
     const env = { ...process.env, FC_ACCOUNT_ID: emu.accountId };
-    expect(await invokeCli(['--', '--payload', direct, '--endpoint', local.url], io(env))).toBe(0);
+    expect(await invokeCli(['--', '--payload', direct, '--endpoint', stack.local.url], io(env))).toBe(0);
     expect(JSON.parse(out.join('')) as { result: ResultEvent }).toMatchObject({ status: 200, result: { data: { outcome: 'stopped' } } });
 
     out.length = 0;
-    expect(await invokeCli(['--payload', direct, '--endpoint', local.url], io({ ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' }))).toBe(1);
+    expect(await invokeCli(['--payload', direct, '--endpoint', stack.local.url], io({ ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' }))).toBe(1);
     expect(err.join('')).toMatch(/SignatureNotMatch \(HTTP 403\)[\s\S]*hint:/);
 
     err.length = 0;

@@ -14,7 +14,7 @@ afterAll(() => {
 /** Collect stderr until the printed curl is complete. */
 function startAndWaitForCurl(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, PORT: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
     for (const name of ['ECS_ENDPOINT', 'WEBHOOK_TOKENS', 'WEBHOOK_SECRETS', 'WEBHOOK_BASIC_AUTH', 'TARGET_ROLE_ARN', 'NODE_EXTRA_CA_CERTS']) delete env[name];
     child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

@@ -22,6 +22,18 @@ export const alertItemSchema = {
   },
 } as const;
 
+/** An Alertmanager-style group (Alertmanager, ARMS, Grafana): open, only what we read is typed. */
+export const alertGroupSchema = <Id extends string>($id: Id) =>
+  ({
+    $id,
+    type: 'object',
+    required: ['alerts'],
+    properties: {
+      groupKey: { type: 'string' },
+      alerts: { type: 'array', maxItems: MAX_ALERTS, items: alertItemSchema },
+    },
+  }) as const;
+
 export interface Alert {
   status: 'firing' | 'resolved';
   labels?: Record<string, unknown>;

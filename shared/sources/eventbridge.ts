@@ -3,7 +3,7 @@ import { stopRequestSchema } from '../schemas/stop-request.js';
 import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { Adapted, ErrorDetail, SourceInput, StopRequest } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
-import { MAX_EVENTS, checkShape, consolidate, dedupeKey, functionRegion, refuse, toRequest, tooMany } from './canonical.js';
+import { MAX_EVENTS, consolidate, dedupeKey, functionRegion, refuse, toRequest, tooMany } from './canonical.js';
 import { lookup, lookupInstances, ownString, pointerLevel, queryLevel, type Found } from './fields.js';
 import type { AdaptOptions } from './options.js';
 

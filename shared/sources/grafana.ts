@@ -1,25 +1,17 @@
 import type { ValidateFunction } from 'ajv';
 import { validatorFor } from '../schemas/validate.js';
 import type { Adapted, SourceInput } from '../types.js';
-import { adaptAlertGroup, alertItemSchema, type AlertGroup } from './alerts.js';
-import { MAX_ALERTS } from './canonical.js';
+import { adaptAlertGroup, alertGroupSchema, type AlertGroup } from './alerts.js';
 import { isRecord } from './body.js';
+import { MAX_ALERTS } from './canonical.js';
 import type { AdaptOptions } from './options.js';
 
 // Grafana unified alerting webhook contact point. Same alert shape as Alertmanager plus
 // Grafana's own fields: top-level `orgId`, `title`, `state`, `message`; per alert `values`
 // (older versions `valueString`), `silenceURL`, `dashboardURL`, `panelURL`.
 
-/** Open schema: only the fields we read are typed. */
-export const grafanaSchema = {
-  $id: 'source-grafana',
-  type: 'object',
-  required: ['alerts'],
-  properties: {
-    groupKey: { type: 'string' },
-    alerts: { type: 'array', maxItems: MAX_ALERTS, items: alertItemSchema },
-  },
-} as const;
+/** Open schema: only the fields we read are typed (the same as Alertmanager's). */
+export const grafanaSchema = alertGroupSchema('source-grafana');
 
 const ALERT_MARKERS = ['values', 'valueString', 'silenceURL', 'dashboardURL', 'panelURL'];
 

@@ -1,5 +1,5 @@
 import { startEmulator, type Emulator } from '../../emulator/index.js';
-import { startLocalRuntime, type LocalRuntime } from '../../local/server.js';
+import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../../local/server.js';
 import { createFunction, type FcFunction } from '../../shared/handler.js';
 import { Runtime } from '../../shared/runtime.js';
 import type { ResultEvent } from '../../shared/types.js';
@@ -35,7 +35,15 @@ export async function emulator(): Promise<Emulator> {
   return shared;
 }
 
-export async function startStack(env: Record<string, string> = {}, options: { emu?: Emulator; warm?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  emu?: Emulator;
+  /** false: no FC initializer (a cold instance). */
+  warm?: boolean;
+  /** Extra local-runtime routes, e.g. the FC invoke API. */
+  routes?: LocalOptions['routes'];
+}
+
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const emu = options.emu ?? (await emulator());
   // The credentials library's env provider reads process.env itself.
   process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = emu.keys.accessKeyId;
@@ -61,7 +69,7 @@ export async function startStack(env: Record<string, string> = {}, options: { em
     },
   });
   const fn = createFunction(() => runtime);
-  const local = await startLocalRuntime(options.warm === false ? { handler: fn.handler } : fn, { port: 0 });
+  const local = await startLocalRuntime(options.warm === false ? { handler: fn.handler } : fn, { port: 0, accountId: emu.accountId, routes: options.routes });
   const context = { requestId: 'req-test', region: 'cn-hangzhou', accountId: emu.accountId, function: { name: 'stop-invocation', timeout: 30 } };
 
   return {
