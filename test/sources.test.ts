@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RequestError } from '../shared/errors.js';
 import { stopRequestSchema, sweepRequestSchema } from '../shared/schemas/stop-request.js';
 import { sourceSchemas } from '../shared/schemas/sources.js';
-import { compile } from '../shared/schemas/validate.js';
+import { validatorFor } from '../shared/schemas/validate.js';
 import { repoRoot, sample, samplesDir } from './helpers/samples.js';
 import { adapt, type AdaptOptions } from '../shared/sources/index.js';
 import { decodeEvent } from '../shared/triggers/decode.js';
@@ -45,8 +45,8 @@ function refusal(fn: () => unknown): RequestError {
   throw new Error('expected a RequestError, got a result');
 }
 
-const validStop = compile<StopRequest>(stopRequestSchema);
-const validSweep = compile(sweepRequestSchema);
+const validStop = validatorFor<StopRequest>(stopRequestSchema);
+const validSweep = validatorFor(sweepRequestSchema);
 
 /** What must hold for every result: canonical requests, each instance id once per region. */
 function invariants(a: Adapted): void {
@@ -741,7 +741,7 @@ describe('hostile input never throws anything but a RequestError', () => {
 describe('schemas', () => {
   it('every source schema compiles in strict mode and stays open to unknown fields', () => {
     for (const schema of sourceSchemas) {
-      const v = compile(schema);
+      const v = validatorFor(schema);
       expect(typeof v).toBe('function');
       expect('additionalProperties' in schema).toBe(false);
     }
