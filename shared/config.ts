@@ -145,7 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedRegions,
     auth,
     maxInstances: int('MAX_INSTANCES', 1000),
-    ecsConcurrency: int('ECS_CONCURRENCY', 10),
+    // 20 in flight: MAX_INSTANCES (1000) ids are 20 chunks, one wave; far below ECS's 1000 calls/min.
+    ecsConcurrency: int('ECS_CONCURRENCY', 20),
     ecsTimeoutMs: int('ECS_TIMEOUT_MS', 5000),
     ecsMaxAttempts: int('ECS_MAX_ATTEMPTS', 3),
     verify: bool('VERIFY', true),

@@ -1,6 +1,10 @@
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
 import { createFunction } from '../shared/handler.js';
+import { liveReadTimers } from '../shared/ecs/read-timers.js';
 import { Runtime } from '../shared/runtime.js';
 import type { ResultEvent } from '../shared/types.js';
 import { assertNoSecrets, emulator, instanceIds, startStack, type Stack } from './helpers/stack.js';
@@ -58,6 +62,31 @@ describe("FC's context.credentials as the source", () => {
     expect(event.data.outcome).toBe('stopped');
     expect(emu.requests({ service: 'ecs' }).every((r) => r.accessKeyId === fcKeys.accessKeyId)).toBe(true);
     expect(emu.requests({ service: 'sts' })).toHaveLength(0);
+  });
+});
+
+describe('HTTP plumbing', () => {
+  it('no ECS call leaves an httpx read timer behind on its keep-alive socket', async () => {
+    // Watch the sockets of the ECS calls (port of the emulator's ECS endpoint).
+    const ecsPort = Number(emu.ecsEndpoint.split(':')[1]);
+    const sockets = new Set<Socket>();
+    const watch = (message: unknown) => {
+      const { response } = message as { response: IncomingMessage };
+      if (response.socket?.remotePort === ecsPort) sockets.add(response.socket);
+    };
+    dc.subscribe('http.client.response.finish', watch);
+    try {
+      stack = await startStack({ VERIFY: 'true', ECS_TIMEOUT_MS: '30000' });
+      for (let n = 0; n < 30; n++) {
+        const inv = emu.seedInvocation({ instances: [{ instanceId: `i-timer${n}`, status: 'Running' }] });
+        expect((await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId })).status).toBe(200);
+      }
+    } finally {
+      dc.unsubscribe('http.client.response.finish', watch);
+    }
+    expect(emu.requests({ service: 'ecs' }).length).toBeGreaterThanOrEqual(60);
+    expect(sockets.size).toBeGreaterThan(0);
+    expect(liveReadTimers(sockets)).toBe(0);
   });
 });
 

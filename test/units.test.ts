@@ -113,7 +113,7 @@ describe('result and status', () => {
 describe('config', () => {
   it('defaults are what the README says', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ maxInstances: 1000, ecsConcurrency: 10, ecsTimeoutMs: 5000, ecsMaxAttempts: 3, verify: true, roleDurationSeconds: 3600, logLevel: 'info', dedupeTtlSeconds: 600 });
+    expect(c).toMatchObject({ maxInstances: 1000, ecsConcurrency: 20, ecsTimeoutMs: 5000, ecsMaxAttempts: 3, verify: true, roleDurationSeconds: 3600, logLevel: 'info', dedupeTtlSeconds: 600 });
     expect(c.auth.allowUnauthenticated).toBe(false);
   });
   it('never echoes a secret variable in its error', () => {

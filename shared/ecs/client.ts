@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { cjsDefault } from '../interop.js';
 import type { CredentialBroker } from '../credentials.js';
 import { toEcsError } from './errors.js';
+import { clearStaleReadTimers } from './read-timers.js';
 
 // The two ECS calls the function makes, through the SDK's own request/response models
 // and `@alicloud/openapi-core`'s signer (ACS3-HMAC-SHA256), with one client per region.
@@ -46,7 +47,9 @@ export interface EcsApi {
 export class EcsClient implements EcsApi {
   private readonly clients = new Map<string, OpenApi>();
 
-  constructor(private readonly config: Config, private readonly credentials: CredentialBroker) {}
+  constructor(private readonly config: Config, private readonly credentials: CredentialBroker) {
+    clearStaleReadTimers();
+  }
 
   async stopInvocation(regionId: string, invokeId: string, instanceIds?: string[]) {
     const request = new StopInvocationRequest({ regionId, invokeId, instanceId: instanceIds });
@@ -91,10 +94,9 @@ export class EcsClient implements EcsApi {
       reqBodyType: 'formData',
       bodyType: 'json',
     });
-    const runtime = new $dara.RuntimeOptions({
-      readTimeout: this.config.ecsTimeoutMs,
-      connectTimeout: Math.min(this.config.ecsTimeoutMs, 3000),
-    });
+    // httpx applies connectTimeout as the socket's idle timeout for the whole exchange, so
+    // anything shorter than the read timeout would cut slow answers short.
+    const runtime = new $dara.RuntimeOptions({ readTimeout: this.config.ecsTimeoutMs, connectTimeout: this.config.ecsTimeoutMs });
     try {
       return (await client.callApi(params, request, runtime)) as Record<string, unknown>;
     } catch (err) {
@@ -117,7 +119,7 @@ export class EcsClient implements EcsApi {
           regionId,
           protocol: this.config.ecsEndpoint?.protocol ?? 'https',
           readTimeout: this.config.ecsTimeoutMs,
-          connectTimeout: Math.min(this.config.ecsTimeoutMs, 3000),
+          connectTimeout: this.config.ecsTimeoutMs,
           userAgent: 'fc-stop-invocation',
         }),
       );

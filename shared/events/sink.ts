@@ -39,7 +39,7 @@ export function eventBridgeSink(config: Config, credentials: CredentialBroker, l
         endpoint: endpoint?.host ?? `${accountId}.eventbridge.${region}.aliyuncs.com`,
         regionId: region,
         readTimeout: config.ecsTimeoutMs,
-        connectTimeout: Math.min(config.ecsTimeoutMs, 3000),
+        connectTimeout: config.ecsTimeoutMs,
       }),
     );
   };

@@ -1,0 +1,23 @@
+import { env, replyAndExit } from './protocol.js';
+import { fcContext, loadBundle, outcomeOf } from './fc.js';
+
+// Cold start (a): the built bundle, required by plain node from a directory with no
+// node_modules, initializer then one event invocation (a single StopInvocation when
+// VERIFY=false). Prints `done` once the ECS answer is in, then exits.
+
+async function main(): Promise<void> {
+  const entry = performance.now();
+  const fn = loadBundle(env('BENCH_BUNDLE'));
+  const loaded = performance.now();
+  await fn.initialize?.(fcContext());
+  const initialized = performance.now();
+  const result = await fn.handler(Buffer.from(env('BENCH_EVENT')), fcContext());
+  const answered = performance.now();
+  // performance.now() counts from the process's time origin (start-up), so these are
+  // milliseconds since the process began.
+  replyAndExit({ done: true, outcome: outcomeOf(result), marks: { entry, loaded, initialized, answered } });
+}
+
+main().catch((err: unknown) => {
+  replyAndExit({ done: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }, 1);
+});

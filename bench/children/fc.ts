@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// The function as FC 3.0 runs it: the CommonJS bundle loaded with require(), the
+// initializer once, then handler(event: Buffer, context) per invocation.
+
+export interface FcContext {
+  requestId: string;
+  region: string;
+  accountId: string;
+  function: { name: string; timeout: number; handler: string; memory: number; initializer: string };
+}
+
+export interface BundledFunction {
+  initialize?(context: FcContext): Promise<void>;
+  handler(event: Buffer, context: FcContext): Promise<unknown>;
+}
+
+export function loadBundle(path: string): BundledFunction {
+  const fn = createRequire(path)(path) as Partial<BundledFunction>;
+  if (typeof fn.handler !== 'function') throw new Error(`${path} exports no handler`);
+  return fn as BundledFunction;
+}
+
+export function fcContext(requestId: string = randomUUID()): FcContext {
+  return {
+    requestId,
+    region: 'cn-hangzhou',
+    accountId: '1234567890123456',
+    function: { name: 'stop-invocation', timeout: 60, handler: 'index.handler', memory: 128, initializer: 'index.initialize' },
+  };
+}
+
+/** The outcome of an event invocation's result (a CloudEvent), or of an HTTP response body. */
+export function outcomeOf(result: unknown): string {
+  const r = result as { data?: { outcome?: string }; body?: string; statusCode?: number } | undefined;
+  if (r?.data?.outcome) return r.data.outcome;
+  if (typeof r?.body === 'string') {
+    try {
+      return (JSON.parse(r.body) as { data?: { outcome?: string } }).data?.outcome ?? `http ${r.statusCode}`;
+    } catch {
+      return `http ${r.statusCode}`;
+    }
+  }
+  return 'unknown';
+}

@@ -1,0 +1,58 @@
+// How much work each stage does. `--quick` keeps every stage (so the harness cannot rot
+// unnoticed) with fewer runs and requests, for CI; its numbers are smoke, not evidence.
+
+export interface Plan {
+  quick: boolean;
+  /** Cold start: measured rounds (each spawns every variant once) and unmeasured warm-up rounds. */
+  coldRounds: number;
+  coldWarmupRounds: number;
+  /** Warm overhead: child processes, and requests per process (after a warm-up). */
+  warmRuns: number;
+  warmRequests: number;
+  warmWarmup: number;
+  /** Scale: measured calls per VERIFY setting (after one warm-up call). */
+  scaleRuns: number;
+  scaleInstances: number;
+  scaleLatencyMs: number;
+  /** Burst: runs, and duplicate deliveries per run. */
+  burstRuns: number;
+  burstSize: number;
+  /** Throughput: runs, seconds per run, workers. */
+  throughputRuns: number;
+  throughputSeconds: number;
+  throughputConcurrency: number;
+  throughputLatencyMs: number;
+}
+
+export function makePlan(quick: boolean): Plan {
+  const common = { scaleInstances: 1000, scaleLatencyMs: 100, throughputConcurrency: 50, throughputLatencyMs: 20 };
+  return quick
+    ? {
+        ...common,
+        quick,
+        coldRounds: 2,
+        coldWarmupRounds: 0,
+        warmRuns: 1,
+        warmRequests: 200,
+        warmWarmup: 20,
+        scaleRuns: 1,
+        burstRuns: 1,
+        burstSize: 200,
+        throughputRuns: 1,
+        throughputSeconds: 1,
+      }
+    : {
+        ...common,
+        quick,
+        coldRounds: 7,
+        coldWarmupRounds: 1,
+        warmRuns: 3,
+        warmRequests: 2000,
+        warmWarmup: 200,
+        scaleRuns: 5,
+        burstRuns: 5,
+        burstSize: 1000,
+        throughputRuns: 3,
+        throughputSeconds: 5,
+      };
+}

@@ -1,0 +1,140 @@
+import { cpus, loadavg } from 'node:os';
+import { burstStage } from './burst.js';
+import { coldStage } from './cold.js';
+import { makePlan } from './plan.js';
+import { whatIfEnv } from './payloads.js';
+import { prepare } from './prepare.js';
+import { profileCold } from './profile.js';
+import { jsonLine, judge, table, type Figure } from './report.js';
+import { scaleStage } from './scale.js';
+import { spread } from './stats.js';
+import { throughputStage } from './throughput.js';
+import { warmStage } from './warm.js';
+
+// `npm run bench [-- --quick] [--use-dist] [--profile] [--keep]`
+//   --quick     CI smoke: every stage, fewer runs and requests (numbers are not evidence)
+//   --use-dist  bench dist/index.js as it is (default: build the working tree afresh)
+//   --profile   also print where the bundle's cold start goes (node --cpu-prof)
+//   --keep      keep the temp directory
+// BENCH_FUNCTION_ENV='{"ECS_CONCURRENCY":"20"}' adds function settings for what-if runs.
+// The real bundle, the real emulator, real signatures, each function in its own process;
+// the emulator and the load generators live here. Prints a table and a `BENCH_JSON` line.
+// Exit code 0 unless the harness itself could not measure something (targets that are
+// not met are reported, not failed).
+
+const args = new Set(process.argv.slice(2));
+for (const a of args) {
+  if (!['--quick', '--use-dist', '--profile', '--keep'].includes(a)) {
+    process.stderr.write(`unknown option ${a}\nusage: npm run bench [-- --quick] [--use-dist] [--profile] [--keep]\n`);
+    process.exit(2);
+  }
+}
+const plan = makePlan(args.has('--quick'));
+const started = Date.now();
+// Other work on the machine shows up in every figure; the JSON line says how busy it was.
+const loadAtStart = loadavg()[0]!;
+const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+
+// A harness that hangs is broken: nothing runs past this, whatever happens.
+const HARD_LIMIT_MS = plan.quick ? 120_000 : 480_000;
+setTimeout(() => {
+  process.stderr.write(`bench: gave up after ${HARD_LIMIT_MS / 1000} s\n`);
+  process.exit(3);
+}, HARD_LIMIT_MS).unref();
+
+async function main(): Promise<number> {
+  const whatIf = whatIfEnv(); // fail fast on a bad BENCH_FUNCTION_ENV
+  if (Object.keys(whatIf).length) log(`what-if function settings: ${JSON.stringify(whatIf)}`);
+  const figures: Figure[] = [];
+  const errors: string[] = [];
+  const rss: Record<string, number> = {};
+  let profile = '';
+  const stage = async (name: string, fn: () => Promise<Figure[]>) => {
+    const t = Date.now();
+    try {
+      figures.push(...(await fn()));
+      log(`${name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      errors.push(`${name}: ${message}`);
+      log(`${name} FAILED: ${message}`);
+    }
+  };
+
+  log(`preparing (${plan.quick ? 'quick' : 'full'} run; load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs)`);
+  const ws = await prepare({ useDist: args.has('--use-dist'), log });
+  log(`workspace ${ws.dir}; bundle from ${ws.bundleSource}`);
+  try {
+    await stage('cold', () => coldStage(ws, plan, log));
+    await stage('warm', () => warmStage(ws, plan, log));
+    await stage('scale', async () => {
+      const r = await scaleStage(ws, plan, log);
+      Object.assign(rss, r.maxRssKb);
+      return r.figures;
+    });
+    await stage('burst', async () => {
+      const r = await burstStage(ws, plan, log);
+      Object.assign(rss, r.maxRssKb);
+      return r.figures;
+    });
+    await stage('throughput', async () => {
+      const r = await throughputStage(ws, plan, log);
+      Object.assign(rss, r.maxRssKb);
+      return r.figures;
+    });
+    await stage('memory', async () => {
+      // -1: a function process that ended without reporting (its figure would be missing).
+      const silent = Object.keys(rss).filter((k) => rss[k]! < 0);
+      if (silent.length) errors.push(`memory: no peak RSS from ${silent.join(', ')}`);
+      const mb = Object.values(rss).filter((kb) => kb >= 0).map((kb) => kb / 1024);
+      if (mb.length === 0) throw new Error('no function process reported its peak RSS');
+      const note = Object.entries(rss)
+        .filter(([, kb]) => kb >= 0)
+        .map(([k, kb]) => `${k}: ${(kb / 1024).toFixed(1)} MB`)
+        .join('; ');
+      return [{ stage: 'memory', key: 'memory.peak_rss_mb', label: 'peak RSS of function processes (3–5)', unit: 'MB', value: spread(mb), target: { op: '<=', limit: 128, worst: true }, note }];
+    });
+    await stage('bundle', async () => [
+      { stage: 'bundle', key: 'bundle.bytes', label: 'dist/index.js', unit: 'bytes', value: spread([ws.bundleBytes]), target: { op: '<=', limit: 1024 * 1024 }, note: ws.bundleSource },
+      { stage: 'bundle', key: 'bundle.gzip_bytes', label: 'dist/index.js gzip -9', unit: 'bytes', value: spread([ws.bundleGzipBytes]) },
+    ]);
+    if (args.has('--profile')) {
+      await stage('profile', async () => {
+        profile = await profileCold(ws, log);
+        return [];
+      });
+    }
+  } finally {
+    if (args.has('--keep')) log(`kept ${ws.dir}`);
+    else ws.cleanup();
+  }
+
+  const judged = figures.map(judge);
+  process.stdout.write(`\n${table(judged)}\n\n`);
+  for (const f of judged) if (f.note) process.stdout.write(`  ${f.key}: ${f.note}\n`);
+  const notMet = judged.filter((f) => f.met === false).map((f) => f.key);
+  process.stdout.write(`\ntargets: ${judged.filter((f) => f.met === true).length} met, ${notMet.length} NOT met${notMet.length ? ` (${notMet.join(', ')})` : ''}\n`);
+  if (profile) process.stdout.write(`\n${profile}\n`);
+  if (errors.length) process.stdout.write(`harness errors:\n${errors.map((e) => `  - ${e}`).join('\n')}\n`);
+  const meta = {
+    mode: plan.quick ? 'quick' : 'full',
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    loadavg1m: { start: loadAtStart, end: loadavg()[0] },
+    bundle: ws.bundleSource,
+    functionEnv: whatIf,
+    durationS: Math.round((Date.now() - started) / 100) / 10,
+    plan,
+  };
+  process.stdout.write(`${jsonLine(meta, judged, errors)}\n`);
+  return errors.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
