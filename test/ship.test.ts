@@ -347,6 +347,26 @@ describe('the bundle (npm run build)', () => {
     expect(JSON.parse(readFileSync(resolve(buildDir, 'index.js.map'), 'utf8'))).toHaveProperty('mappings');
   });
 
+  it('defers lodash, moment and xml2js without changing what their helpers do', async () => {
+    const probeDir = mkdtempSync(resolve(tmpdir(), 'fc-stop-invocation-probe-'));
+    try {
+      const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', probeDir, '--entry', 'test/fixtures/deferred-probe.ts', '--quiet']);
+      expect(built.code).toBe(0);
+      const { code: exit, stdout, stderr } = await run(process.execPath, ['index.js'], { cwd: probeDir, env: bareEnv() });
+      expect(stderr).toBe('');
+      expect(exit).toBe(0);
+      expect(JSON.parse(stdout)).toEqual({
+        merge: { a: 1, b: 2, n: { x: 1, y: 2 } },
+        year: 2026,
+        day: '2026-11-24',
+        xml: expect.stringMatching(/<a><b>1<\/b><\/a>/),
+        parsed: { r: { v: '7' } },
+      });
+    } finally {
+      rmSync(probeDir, { recursive: true, force: true });
+    }
+  });
+
   it('exports the FC entry points named in s.yaml (handler index.handler, initializer index.initialize)', async () => {
     const props = propsOf(render(sYamlText));
     const [file, handler] = String(props.handler).split('.');
