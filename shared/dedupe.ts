@@ -3,9 +3,11 @@
 // flight. Bounded: a Map used as an LRU (re-inserted on use, oldest evicted).
 // Across instances nothing is shared; StopInvocation's own idempotence covers that.
 
-interface Entry<T> {
+export interface Entry<T> {
   expires: number;
   value: Promise<T>;
+  /** Whether `value` had settled: a request arriving while it is still in flight is a copy of the same delivery. */
+  settled: boolean;
 }
 
 export class DedupeCache<T> {
@@ -17,8 +19,8 @@ export class DedupeCache<T> {
     return this.ttlMs > 0;
   }
 
-  /** The earlier (possibly still running) result for `key`, if any. */
-  get(key: string): Promise<T> | undefined {
+  /** The earlier (possibly still running) result for `key`, if any, as it stands now. */
+  get(key: string): Readonly<Entry<T>> | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expires <= this.now()) {
@@ -27,12 +29,17 @@ export class DedupeCache<T> {
     }
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return entry.value;
+    return { ...entry };
   }
 
   set(key: string, value: Promise<T>): void {
+    const entry: Entry<T> = { expires: this.now() + this.ttlMs, value, settled: false };
+    const settle = () => {
+      entry.settled = true;
+    };
+    value.then(settle, settle);
     this.entries.delete(key);
-    this.entries.set(key, { expires: this.now() + this.ttlMs, value });
+    this.entries.set(key, entry);
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

@@ -64,8 +64,10 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
 
     const key = adapted.dedupeKey;
     const earlier = key && deps.dedupe.enabled ? deps.dedupe.get(key) : undefined;
-    const previous = earlier ? await earlier.catch(() => undefined) : undefined;
-    if (previous && !hasRetryableFailure(previous)) {
+    const previous = earlier ? await earlier.value.catch(() => undefined) : undefined;
+    // A copy that arrived while the first was in flight shares its answer, whatever it was;
+    // a redelivery after a retryable failure runs again (re-stopping only what failed).
+    if (previous && (!earlier?.settled || !hasRetryableFailure(previous))) {
       verdict = asDuplicate(previous, inv.requestId);
     } else {
       const work = execute(decoded.trigger, adapted, inv, deps, previous, started, (s) => (stats = s));

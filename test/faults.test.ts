@@ -254,6 +254,23 @@ describe('dry run', () => {
 });
 
 describe('dedupe', () => {
+  it('concurrent copies of a failing delivery share one execution; a later redelivery runs again', async () => {
+    stack = await startStack({ ECS_MAX_ATTEMPTS: '2', VERIFY: 'false' });
+    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-copies01', status: 'Running' }] });
+    emu.injectFault({ service: 'ecs', action: 'StopInvocation', status: 500, code: 'InternalError.Dispatch', message: 'down' });
+    const body = { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ['i-copies01'] };
+    const s = stack;
+    const copies = await Promise.all(Array.from({ length: 20 }, () => s.post(body, { headers: { 'idempotency-key': 'failing-1' } })));
+    expect(copies.every((r) => r.status === 500 && r.headers.get('retry-after'))).toBe(true);
+    expect(copies.filter((r) => r.json.data.outcome === 'duplicate')).toHaveLength(19);
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(2); // one execution, 2 attempts
+    emu.clearFaults();
+    const redelivery = await stack.post(body, { headers: { 'idempotency-key': 'failing-1' } });
+    expect(redelivery.status).toBe(200);
+    expect(redelivery.json.data.outcome).toBe('stopped');
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3);
+  });
+
   it('1000 concurrent identical deliveries → one StopInvocation per chunk, the rest duplicates', async () => {
     stack = await startStack();
     const ids = instanceIds(120, 'i-burst');

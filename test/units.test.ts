@@ -75,12 +75,22 @@ describe('dedupe cache', () => {
     const cache = new DedupeCache<number>(1000, 2, () => now);
     cache.set('a', Promise.resolve(1));
     cache.set('b', Promise.resolve(2));
-    expect(await cache.get('a')).toBe(1); // a is now the most recent
+    expect(await cache.get('a')?.value).toBe(1); // a is now the most recent
     cache.set('c', Promise.resolve(3));
     expect(cache.get('b')).toBeUndefined();
     expect(cache.size).toBe(2);
     now = 1001;
     expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('tells an answer still in flight from a settled one', async () => {
+    const cache = new DedupeCache<number>(1000, 10);
+    let finish: (n: number) => void = () => undefined;
+    cache.set('k', new Promise<number>((resolve) => (finish = resolve)));
+    expect(cache.get('k')?.settled).toBe(false);
+    finish(1);
+    await cache.get('k')?.value;
+    expect(cache.get('k')?.settled).toBe(true);
   });
 });
 
