@@ -85,8 +85,6 @@ export class CredentialBroker {
   private readonly provider: Provider;
   private cached?: Cached;
   private inflight?: Promise<CredentialSnapshot>;
-  /** How many times the underlying provider was asked (AssumeRole when a role is set). */
-  fetches = 0;
 
   constructor(private readonly config: Config, private readonly log: Logger, private readonly now: () => number = Date.now) {
     if (config.targetRoleArn) {
@@ -145,7 +143,6 @@ export class CredentialBroker {
   }
 
   private async fetch(): Promise<CredentialSnapshot> {
-    this.fetches++;
     let raw: Awaited<ReturnType<Provider['getCredentials']>>;
     try {
       raw = await this.provider.getCredentials();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from './config.js';
 import { CredentialBroker, type FcCredentials } from './credentials.js';
 import { DedupeCache } from './dedupe.js';
@@ -24,7 +25,6 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Where log lines go (default stdout, which FC ships to SLS). */
   write?: LineWriter;
-  emit?: (verdict: Verdict) => Promise<void>;
 }
 
 /** Time kept back from the function timeout to build and return the result. */
@@ -37,7 +37,6 @@ export class Runtime {
   readonly credentials: CredentialBroker;
   readonly ecs: EcsClient;
   private readonly dedupe: DedupeCache<Verdict>;
-  private readonly emit?: (verdict: Verdict) => Promise<void>;
   /**
    * Built on the first request, when FC has told us the region and account; loaded only
    * when RESULT_EVENT_BUS is set, so the EventBridge SDK costs nothing at cold start otherwise.
@@ -50,7 +49,6 @@ export class Runtime {
     this.credentials = new CredentialBroker(this.config, this.log);
     this.ecs = new EcsClient(this.config, this.credentials);
     this.dedupe = new DedupeCache(this.config.dedupeTtlSeconds * 1000, this.config.dedupeMaxEntries);
-    this.emit = options.emit;
   }
 
   /** FC initializer: take the context keys and assume the role now, not on the first alert. */
@@ -82,19 +80,17 @@ export class Runtime {
         functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
         deadline: Date.now() + timeoutMs - DEADLINE_MARGIN_MS,
       },
-      { config: this.config, log: this.log, ecs: this.ecs, credentials: this.credentials, dedupe: this.dedupe, emit: this.emitter() },
+      { config: this.config, log: this.log, ecs: this.ecs, credentials: this.credentials, dedupe: this.dedupe, emit: this.publish() },
     );
   }
 
-  private emitter(): ((verdict: Verdict) => Promise<void>) | undefined {
-    const { sink, emit } = this;
-    if (!sink && !emit) return undefined;
-    return async (verdict) => {
-      await Promise.all([sink?.then((s) => s(verdict)), emit?.(verdict)]);
-    };
+  /** Where results go besides the response and the log line: the EventBridge sink, when configured. */
+  private publish(): ((verdict: Verdict) => Promise<void>) | undefined {
+    const sink = this.sink;
+    return sink ? async (verdict) => (await sink)(verdict) : undefined;
   }
 }
 
 function cryptoId(): string {
-  return `local-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  return `local-${randomUUID()}`;
 }
