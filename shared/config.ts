@@ -17,6 +17,8 @@ export interface Config {
   ecsEndpoint?: { host: string; protocol: 'http' | 'https' };
   ecsNetwork: 'public' | 'vpc';
   stsEndpoint?: string;
+  /** Region whose STS endpoint AssumeRole uses when STS_ENDPOINT is unset (FC sets FC_REGION). */
+  stsRegion?: string;
   allowedRegions?: string[];
   auth: AuthConfig;
   maxInstances: number;
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ecsEndpoint: parseEndpoint(raw.ECS_ENDPOINT, 'https'),
     ecsNetwork: raw.ECS_NETWORK === 'vpc' ? 'vpc' : 'public',
     stsEndpoint: raw.STS_ENDPOINT,
+    stsRegion: [env.ALIBABA_CLOUD_STS_REGION, env.FC_REGION, env.ALIBABA_CLOUD_REGION].find((r) => r && new RegExp(REGION_ID).test(r)),
     allowedRegions,
     auth,
     maxInstances: int('MAX_INSTANCES', 1000),

@@ -96,7 +96,12 @@ export class CredentialBroker {
         .withReadTimeout(config.ecsTimeoutMs)
         .withConnectTimeout(Math.min(config.ecsTimeoutMs, 3000));
       if (config.roleExternalId) builder = builder.withExternalId(config.roleExternalId);
-      if (config.stsEndpoint) builder = builder.withStsEndpoint(config.stsEndpoint);
+      if (config.stsEndpoint) {
+        builder = builder.withStsEndpoint(config.stsEndpoint);
+      } else if (config.stsRegion) {
+        // The function's own region's STS (sts-vpc.* with ECS_NETWORK=vpc), not the global one.
+        builder = builder.withStsRegionId(config.stsRegion).withEnableVpc(config.ecsNetwork === 'vpc');
+      }
       this.provider = builder.build();
     } else {
       this.provider = this.source;

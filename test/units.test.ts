@@ -134,6 +134,12 @@ describe('config', () => {
       expect(String(e)).not.toContain('short');
     }
   });
+  it("uses the function's region for STS unless STS_ENDPOINT says otherwise", () => {
+    expect(loadConfig({ FC_REGION: 'cn-shanghai' }).stsRegion).toBe('cn-shanghai');
+    expect(loadConfig({ FC_REGION: 'not a region' }).stsRegion).toBeUndefined();
+    expect(loadConfig({ FC_REGION: 'cn-shanghai', STS_ENDPOINT: '127.0.0.1:9102' }).stsEndpoint).toBe('127.0.0.1:9102');
+  });
+
   it('parses endpoints with and without a scheme', () => {
     expect(loadConfig({ ECS_ENDPOINT: 'http://127.0.0.1:9101' }).ecsEndpoint).toEqual({ protocol: 'http', host: '127.0.0.1:9101' });
     expect(loadConfig({ ECS_ENDPOINT: 'ecs-vpc.cn-hangzhou.aliyuncs.com' }).ecsEndpoint).toEqual({ protocol: 'https', host: 'ecs-vpc.cn-hangzhou.aliyuncs.com' });
