@@ -240,6 +240,24 @@ describe('verification and partial failure', () => {
   });
 });
 
+describe('a stray instance id', () => {
+  it('does not keep the rest of its chunk running: only the stray one fails', async () => {
+    stack = await startStack({ VERIFY: 'false' });
+    const ids = instanceIds(120, 'i-stray');
+    const inv = emu.seedInvocation({ instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const withStray = [...ids.slice(0, 70), 'i-notinthisinvocation', ...ids.slice(70)];
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: withStray });
+    expect(res.status).toBe(207);
+    expect(res.json.data.outcome).toBe('partial');
+    expect(res.json.data.counts).toMatchObject({ requested: 121, stopped: 120, failed: 1 });
+    const stray = res.json.data.targets.find((t) => t.instanceId === 'i-notinthisinvocation');
+    expect(stray).toMatchObject({ status: 'failed', error: { code: 'InvalidInstanceId.NotFound', retryable: false } });
+    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    // 3 chunks, and the bad one halved down to the stray id: a handful of calls, not 50.
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' }).length).toBeLessThanOrEqual(3 + 2 * 6);
+  });
+});
+
 describe('dry run', () => {
   it('resolves and reports, calls no StopInvocation', async () => {
     stack = await startStack();

@@ -11,6 +11,9 @@ import { targetError } from './target-error.js';
 
 export const MAX_IDS_PER_CALL = 50;
 
+/** Errors that name a bad instance id inside an otherwise good chunk. */
+const SPLIT_ON = /^InvalidInstanceId\.NotFound$|^InvalidInstance\.NotFound$/;
+
 export interface StopOptions {
   concurrency: number;
   retry: RetryPolicy;
@@ -58,8 +61,13 @@ export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): 
   }
 
   let attempts = 0;
-  const results = await mapLimit(calls, options.concurrency, async ({ work: w, instanceIds }): Promise<TargetResult[]> => {
+  let sent = 0;
+  // One call; when ECS refuses the whole chunk because some id in it is not part of the
+  // invocation, halve it until the culprits are alone, so one stray id cannot keep the
+  // other 49 running (at most ~2·log2(50) extra calls per stray id).
+  const stop = async (w: Work, instanceIds: string[] | undefined): Promise<TargetResult[]> => {
     const ids: Array<string | undefined> = instanceIds ?? [undefined];
+    sent++;
     try {
       const { value, attempts: n } = await withRetry(options.retry, () => ecs.stopInvocation(w.regionId, w.invokeId, instanceIds));
       attempts += n;
@@ -67,9 +75,14 @@ export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): 
     } catch (err) {
       attempts += err instanceof RetryError ? err.attempts : 1;
       const { requestId, ...error } = targetError(err, 'StopInvocation');
+      if (instanceIds && instanceIds.length > 1 && SPLIT_ON.test(error.code)) {
+        const half = Math.ceil(instanceIds.length / 2);
+        return [...(await stop(w, instanceIds.slice(0, half))), ...(await stop(w, instanceIds.slice(half)))];
+      }
       return ids.map((instanceId) => ({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'failed', ecsRequestId: requestId, error }));
     }
-  });
+  };
+  const results = await mapLimit(calls, options.concurrency, ({ work: w, instanceIds }) => stop(w, instanceIds));
   for (const r of results) targets.push(...r);
-  return { targets, calls: calls.length, attempts };
+  return { targets, calls: sent, attempts };
 }
