@@ -209,6 +209,44 @@ describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () =
   });
 });
 
+describe('overlapping targets', () => {
+  const group = (alerts: Array<Record<string, string>>) =>
+    JSON.stringify({
+      version: '4',
+      status: 'firing',
+      groupKey: `{}:{alertname="Overlap${Math.random()}"}`,
+      alerts: alerts.map((labels, n) => ({ status: 'firing', labels: { alertname: 'Overlap', region_id: 'cn-hangzhou', ...labels }, startsAt: '2026-11-24T06:30:00Z', fingerprint: `f${n}` })),
+    });
+
+  it('an invocation named whole and one of its instances named alone: one stop, each instance once', async () => {
+    const inv = emu.seedInvocation({ instances: [running('i-overlapa'), running('i-overlapb')] });
+    const res = await stack.post(group([{ invoke_id: inv.invokeId }, { instance_id: 'i-overlapa' }]));
+    expect(res.status).toBe(200);
+    const ids = res.json.data.targets.map((t) => t.instanceId);
+    expect([...ids].sort()).toEqual(['i-overlapa', 'i-overlapb']);
+    expect(res.json.data.targets.every((t) => t.status === 'stopped' && t.invocationStatus === 'Stopped')).toBe(true);
+    expect(stopCalls()).toHaveLength(1);
+  });
+
+  it('without verification the named instance is still accounted for, once', async () => {
+    await stack.close();
+    stack = await startStack({ VERIFY: 'false', WEBHOOK_SECRETS: `${SECRET},${GRAFANA_SECRET}` });
+    const inv = emu.seedInvocation({ instances: [running('i-overlapc'), running('i-overlapd')] });
+    const res = await stack.post(group([{ invoke_id: inv.invokeId }, { instance_id: 'i-overlapc' }]));
+    expect(res.json.data.targets.filter((t) => t.instanceId === 'i-overlapc')).toHaveLength(1);
+    expect(stopCalls()).toHaveLength(1);
+  });
+
+  it('an instance that had already finished is reported skipped, not stopped', async () => {
+    const inv = emu.seedInvocation({ instances: [running('i-fin0001'), { instanceId: 'i-fin0002', status: 'Success' }] });
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId });
+    const byId = new Map(res.json.data.targets.map((t) => [t.instanceId, t]));
+    expect(byId.get('i-fin0001')).toMatchObject({ status: 'stopped', invocationStatus: 'Stopped' });
+    expect(byId.get('i-fin0002')).toMatchObject({ status: 'skipped', invocationStatus: 'Success' });
+    expect(res.json.data.counts).toMatchObject({ stopped: 1, skipped: 1 });
+  });
+});
+
 describe('timer watchdog', () => {
   it('timer-sweep.json: stops only invocations running longer than the limit', async () => {
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -14,6 +14,8 @@ export interface Work {
   invokeId: string;
   /** undefined = every instance of the invocation. */
   instanceIds?: string[];
+  /** With a whole-invocation stop: instance ids that came in and that stop covers (each gets its own target). */
+  covered?: string[];
   dryRun: boolean;
   reason?: string;
 }
@@ -36,22 +38,16 @@ export interface ResolveOptions {
 }
 
 export async function resolveTargets(requests: StopRequest[], ecs: EcsApi, options: ResolveOptions): Promise<Resolved> {
-  const work: Work[] = [];
+  const plan = new WorkPlan();
   const targets: TargetResult[] = [];
   let calls = 0;
 
   const byInstance: Array<{ request: StopRequest; instanceId: string }> = [];
   for (const request of requests) {
-    const dryRun = request.dryRun === true;
-    if (request.invokeId) {
-      work.push({ regionId: request.regionId, invokeId: request.invokeId, instanceIds: request.instanceIds, dryRun, reason: request.reason });
-    } else {
-      for (const instanceId of request.instanceIds ?? []) byInstance.push({ request, instanceId });
-    }
+    if (request.invokeId) plan.add(request.regionId, request.invokeId, request.dryRun === true, request.reason, request.instanceIds);
+    else for (const instanceId of request.instanceIds ?? []) byInstance.push({ request, instanceId });
   }
 
-  // invokeId@region → work item, so two instances of one invocation become one stop.
-  const found = new Map<string, Work>();
   await mapLimit(byInstance, options.concurrency, async ({ request, instanceId }) => {
     try {
       const live = await findLive(ecs, request, instanceId, options.retry, () => calls++);
@@ -59,21 +55,40 @@ export async function resolveTargets(requests: StopRequest[], ecs: EcsApi, optio
         targets.push({ regionId: request.regionId, instanceId, status: 'not-found', reason: 'no Running, Pending or Scheduled invocation on this instance' + filterText(request) });
         return;
       }
-      for (const inv of live) {
-        const key = `${request.regionId}/${inv.invokeId}/${request.dryRun === true}`;
-        let item = found.get(key);
-        if (!item) {
-          item = { regionId: request.regionId, invokeId: inv.invokeId, instanceIds: [], dryRun: request.dryRun === true, reason: request.reason };
-          found.set(key, item);
-          work.push(item);
-        }
-        if (!item.instanceIds?.includes(instanceId)) item.instanceIds?.push(instanceId);
-      }
+      for (const inv of live) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
     } catch (err) {
       targets.push({ regionId: request.regionId, instanceId, status: 'failed', error: targetError(err, 'DescribeInvocations') });
     }
   });
-  return { work, targets, calls };
+  return { work: plan.work(), targets, calls };
+}
+
+/**
+ * Work keyed by (region, invocation, dry run), so the same invocation is stopped once:
+ * instance lists merge, and a whole-invocation stop absorbs them (they become `covered`,
+ * still reported one target each).
+ */
+class WorkPlan {
+  private readonly items = new Map<string, { regionId: string; invokeId: string; dryRun: boolean; reason?: string; whole: boolean; ids: Set<string> }>();
+
+  add(regionId: string, invokeId: string, dryRun: boolean, reason: string | undefined, instanceIds: string[] | undefined): void {
+    const key = `${regionId}/${invokeId}/${dryRun}`;
+    let item = this.items.get(key);
+    if (!item) {
+      item = { regionId, invokeId, dryRun, reason, whole: false, ids: new Set() };
+      this.items.set(key, item);
+    }
+    if (instanceIds === undefined) item.whole = true;
+    else for (const id of instanceIds) item.ids.add(id);
+  }
+
+  work(): Work[] {
+    return [...this.items.values()].map(({ regionId, invokeId, dryRun, reason, whole, ids }) =>
+      whole
+        ? { regionId, invokeId, dryRun, reason, covered: ids.size > 0 ? [...ids] : undefined }
+        : { regionId, invokeId, dryRun, reason, instanceIds: [...ids] },
+    );
+  }
 }
 
 async function findLive(ecs: EcsApi, request: StopRequest, instanceId: string, retry: RetryPolicy, count: () => void): Promise<Invocation[]> {

@@ -40,7 +40,7 @@ export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): 
   const calls: Call[] = [];
   for (const w of work) {
     if (w.dryRun) {
-      for (const instanceId of w.instanceIds ?? [undefined]) {
+      for (const instanceId of w.instanceIds ?? [undefined, ...(w.covered ?? [])]) {
         targets.push({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'dry-run', reason: 'dry run: StopInvocation not called' });
       }
       continue;
@@ -66,7 +66,8 @@ export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): 
   // invocation, halve it until the culprits are alone, so one stray id cannot keep the
   // other 49 running (at most ~2·log2(50) extra calls per stray id).
   const stop = async (w: Work, instanceIds: string[] | undefined): Promise<TargetResult[]> => {
-    const ids: Array<string | undefined> = instanceIds ?? [undefined];
+    // A whole-invocation stop reports itself (no instance) and each instance id that came in.
+    const ids: Array<string | undefined> = instanceIds ?? [undefined, ...(w.covered ?? [])];
     sent++;
     try {
       const { value, attempts: n } = await withRetry(options.retry, () => ecs.stopInvocation(w.regionId, w.invokeId, instanceIds));

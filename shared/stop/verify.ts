@@ -10,6 +10,8 @@ import { targetError } from './target-error.js';
 // "stopped".
 
 const IN_PROGRESS = new Set(['Running', 'Stopping', 'Pending', 'Scheduled']);
+/** What a stop leaves behind: stopped while running, or cancelled before it started. */
+const STOPPED = new Set(['Stopped', 'Cancelled', 'Terminated']);
 
 export interface VerifyOptions {
   graceMs: number;
@@ -63,12 +65,16 @@ export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, option
   return { targets: [...rest, ...verified.flat()], calls };
 }
 
-/** A whole-invocation stop (no instance ids came in) becomes one target per instance ECS lists. */
+/**
+ * A whole-invocation target becomes one target per instance ECS lists, except the instances
+ * already named by a target of their own (so none is reported twice).
+ */
 function expand(targets: TargetResult[], states: Map<string, string>): TargetResult[] {
+  const named = new Set(targets.map((t) => t.instanceId).filter((id): id is string => id !== undefined));
   const out: TargetResult[] = [];
   for (const t of targets) {
     if (t.instanceId === undefined && states.size > 0) {
-      for (const [instanceId, invocationStatus] of states) out.push({ ...t, instanceId, invocationStatus });
+      for (const [instanceId, invocationStatus] of states) if (!named.has(instanceId)) out.push({ ...t, instanceId, invocationStatus });
     } else {
       out.push({ ...t, invocationStatus: t.instanceId ? states.get(t.instanceId) : undefined });
     }
@@ -76,15 +82,21 @@ function expand(targets: TargetResult[], states: Map<string, string>): TargetRes
   return out;
 }
 
+/** What ECS reports after the stop decides what we may say about each target. */
 function judge(t: TargetResult): TargetResult {
-  if (t.invocationStatus === undefined || !IN_PROGRESS.has(t.invocationStatus)) return t;
-  return {
-    ...t,
-    status: 'failed',
-    error: {
-      code: 'Invocation.StillRunning',
-      message: `StopInvocation was accepted but ECS still reports ${t.invocationStatus} for this instance after the grace period; a command that had already started may keep running (documented StopInvocation behaviour)`,
-      retryable: false,
-    },
-  };
+  const s = t.invocationStatus;
+  if (s === undefined || STOPPED.has(s)) return t;
+  if (IN_PROGRESS.has(s)) {
+    return {
+      ...t,
+      status: 'failed',
+      error: {
+        code: 'Invocation.StillRunning',
+        message: `StopInvocation was accepted but ECS still reports ${s} for this instance after the grace period; a command that had already started may keep running (documented StopInvocation behaviour)`,
+        retryable: false,
+      },
+    };
+  }
+  // Finished on its own (Success, Failed, Timeout, …) before the stop reached it: nothing was stopped.
+  return { ...t, status: 'skipped', reason: `not running when the stop arrived (${s})` };
 }
