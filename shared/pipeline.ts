@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { authenticate } from './auth/index.js';
 import type { Config } from './config.js';
 import type { CredentialBroker } from './credentials.js';
@@ -62,7 +63,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     );
     checkPolicy(adapted, deps.config);
 
-    const key = adapted.dedupeKey;
+    const key = cacheKey(adapted);
     const earlier = key && deps.dedupe.enabled ? deps.dedupe.get(key) : undefined;
     const previous = earlier ? await earlier.value.catch(() => undefined) : undefined;
     // A copy that arrived while the first was in flight shares its answer, whatever it was;
@@ -141,6 +142,17 @@ async function execute(
     durationMs: Date.now() - started,
     scrub: (s) => deps.log.scrub(s),
   });
+}
+
+/**
+ * The sender's dedupe key plus a digest of the work it asks for: the same alert sent once
+ * as a dry run and once for real, or an Idempotency-Key reused with another body, must
+ * not be answered with the other one's result.
+ */
+function cacheKey(adapted: Adapted): string | undefined {
+  if (!adapted.dedupeKey) return undefined;
+  const digest = createHash('sha256').update(JSON.stringify([adapted.requests, adapted.sweep ?? null])).digest('hex').slice(0, 16);
+  return `${adapted.dedupeKey}#${digest}`;
 }
 
 function hasRetryableFailure(v: Verdict): boolean {

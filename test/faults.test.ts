@@ -275,7 +275,8 @@ describe('dedupe', () => {
   it('concurrent copies of a failing delivery share one execution; a later redelivery runs again', async () => {
     stack = await startStack({ ECS_MAX_ATTEMPTS: '2', VERIFY: 'false' });
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-copies01', status: 'Running' }] });
-    emu.injectFault({ service: 'ecs', action: 'StopInvocation', status: 500, code: 'InternalError.Dispatch', message: 'down' });
+    // Slow enough that every copy arrives while the first is still in flight.
+    emu.injectFault({ service: 'ecs', action: 'StopInvocation', status: 500, code: 'InternalError.Dispatch', message: 'down', latencyMs: 300 });
     const body = { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ['i-copies01'] };
     const s = stack;
     const copies = await Promise.all(Array.from({ length: 20 }, () => s.post(body, { headers: { 'idempotency-key': 'failing-1' } })));
@@ -287,6 +288,28 @@ describe('dedupe', () => {
     expect(redelivery.status).toBe(200);
     expect(redelivery.json.data.outcome).toBe('stopped');
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3);
+  });
+
+  it('a dry run and the real delivery of the same alert are not duplicates of each other', async () => {
+    stack = await startStack();
+    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-dryreal1', status: 'Running' }] });
+    const body = { regionId: 'cn-hangzhou', invokeId: inv.invokeId };
+    const dry = await stack.post(body, { path: '/stop?dryRun=true', headers: { 'idempotency-key': 'same-key' } });
+    expect(dry.json.data.outcome).toBe('dry-run');
+    const real = await stack.post(body, { headers: { 'idempotency-key': 'same-key' } });
+    expect(real.json.data.outcome).toBe('stopped');
+    expect(emu.getInvocation(inv.invokeId)?.instances[0].status).toBe('Stopped');
+  });
+
+  it('an Idempotency-Key reused with another body runs that body', async () => {
+    stack = await startStack();
+    const a = emu.seedInvocation({ instances: [{ instanceId: 'i-reuse01', status: 'Running' }] });
+    const b = emu.seedInvocation({ instances: [{ instanceId: 'i-reuse02', status: 'Running' }] });
+    await stack.post({ regionId: 'cn-hangzhou', invokeId: a.invokeId }, { headers: { 'idempotency-key': 'reused' } });
+    const second = await stack.post({ regionId: 'cn-hangzhou', invokeId: b.invokeId }, { headers: { 'idempotency-key': 'reused' } });
+    expect(second.json.data.outcome).toBe('stopped');
+    expect(second.json.subject).toBe(b.invokeId);
+    expect(emu.getInvocation(b.invokeId)?.instances[0].status).toBe('Stopped');
   });
 
   it('1000 concurrent identical deliveries → one StopInvocation per chunk, the rest duplicates', async () => {

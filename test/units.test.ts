@@ -59,6 +59,16 @@ describe('retry', () => {
     expect(calls).toBe(1);
   });
 
+  it('does not even start the first attempt when it cannot finish before the deadline', async () => {
+    let calls = 0;
+    const err = await withRetry(policy({ deadline: 1000, attemptTimeoutMs: 200, now: () => 900 }), async () => {
+      calls++;
+      return 'never';
+    }).catch((e: unknown) => e);
+    expect(calls).toBe(0);
+    expect(err).toMatchObject({ code: 'DeadlineExceeded', retryable: true, attempts: 0 });
+  });
+
   it('returns the value and the attempts it took', async () => {
     let n = 0;
     const out = await withRetry(policy({ sleep: async () => undefined }), async () => {

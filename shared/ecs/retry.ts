@@ -35,6 +35,11 @@ export async function withRetry<T>(policy: RetryPolicy, call: (attempt: number) 
   const sleep = policy.sleep ?? defaultSleep;
   const random = policy.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
+    // Never start a call that cannot finish before the function is cut off: an answer
+    // saying what was left undone (retryable) beats FC killing the instance mid-stop.
+    if (attempt === 1 && policy.deadline !== undefined && now() + policy.attemptTimeoutMs > policy.deadline) {
+      throw new RetryError(new EcsError('DeadlineExceeded', 'not attempted: too little time left before the function timeout (raise the function timeout or lower ECS_TIMEOUT_MS)', true, 503), 0);
+    }
     try {
       return { value: await call(attempt), attempts: attempt };
     } catch (raw) {
