@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { authenticate } from './auth/index.js';
 import type { Config } from './config.js';
-import type { CredentialBroker } from './credentials.js';
 import type { DedupeCache } from './dedupe.js';
 import type { EcsApi } from './ecs/client.js';
 import type { RetryPolicy } from './ecs/retry.js';
@@ -25,7 +24,6 @@ export interface Deps {
   config: Config;
   log: Logger;
   ecs: EcsApi;
-  credentials: CredentialBroker;
   dedupe: DedupeCache<Verdict>;
   /** Called with every result, after the response is decided; failures are theirs to log. */
   emit?: (verdict: Verdict) => Promise<void>;
@@ -48,6 +46,8 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
   let adapted: Adapted | undefined;
   let verdict: Verdict;
   let stats = { ecsCalls: 0, attempts: 0 };
+  // Events and timers come through FC already authenticated; HTTP requests once they pass.
+  let trusted = false;
 
   try {
     decoded = decodeEvent(raw);
@@ -56,9 +56,10 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
       const auth = authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, deps.config.auth);
       log.debug('authenticated', { method: auth.method });
     }
+    trusted = true;
     const { token: _token, ...query } = decoded.query;
     adapted = adapt(
-      { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers },
+      { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers, timer: decoded.timer },
       { defaultRegion: inv.region },
     );
     checkPolicy(adapted, deps.config);
@@ -84,6 +85,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     status: verdict.status,
     trigger: verdict.event.data.trigger,
     source: verdict.event.data.source,
+    sourceIp: decoded?.sourceIp,
     dedupeKey: verdict.event.data.dedupeKey,
     counts: verdict.event.data.counts,
     ecsCalls: stats.ecsCalls,
@@ -92,7 +94,8 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     error: verdict.event.data.error,
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
-  if (deps.emit) await deps.emit(verdict);
+  // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never published.
+  if (deps.emit && trusted) await deps.emit(verdict);
   return { trigger: decoded?.trigger ?? 'event', verdict };
 }
 
@@ -185,5 +188,6 @@ function refuse(err: unknown, decoded: Decoded | undefined, adapted: Adapted | u
     rejected: { status: 500, error: { code: 'InternalError', message: 'the function failed unexpectedly; see the function log for this request id' } },
   });
   verdict.event.data.outcome = 'failed';
+  verdict.headers['retry-after'] = '5';
   return verdict;
 }

@@ -80,7 +80,7 @@ export class Runtime {
         functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
         deadline: Date.now() + timeoutMs - DEADLINE_MARGIN_MS,
       },
-      { config: this.config, log: this.log, ecs: this.ecs, credentials: this.credentials, dedupe: this.dedupe, emit: this.publish() },
+      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, emit: this.publish() },
     );
   }
 

@@ -56,6 +56,8 @@ export interface SourceInput {
   query: Record<string, string>;
   /** Headers, lower-cased names (http only). */
   headers: Record<string, string>;
+  /** The timer trigger that fired (timer only): its name and scheduled time identify the run. */
+  timer?: { triggerName: string; triggerTime: string };
 }
 
 export type TargetStatus = 'stopped' | 'failed' | 'skipped' | 'not-found' | 'dry-run';

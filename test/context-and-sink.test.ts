@@ -109,6 +109,16 @@ describe('result events to EventBridge (RESULT_EVENT_BUS)', () => {
     expect((await stack.runtime.sink)?.stats).toEqual({ published: 1, failed: 0 });
   });
 
+  it('publishes nothing for anonymous traffic refused before authentication', async () => {
+    stack = await startStack(sinkEnv());
+    expect((await stack.post({ regionId: 'cn-hangzhou', invokeId: 't-abc' }, { headers: { authorization: '' } })).status).toBe(401);
+    expect((await stack.post('', { method: 'GET' })).status).toBe(405);
+    expect(emu.requests({ service: 'eventbridge' })).toHaveLength(0);
+    // An authenticated but invalid request is the operator's business: it is published.
+    expect((await stack.post({ regionId: 'cn-hangzhou' })).status).toBe(400);
+    expect(emu.requests({ service: 'eventbridge' })).toHaveLength(1);
+  });
+
   it('an EventBridge outage does not change the outcome of the stop', async () => {
     stack = await startStack(sinkEnv());
     emu.injectFault({ service: 'eventbridge', status: 503, code: 'ServiceUnavailable', message: 'down' });

@@ -221,6 +221,19 @@ describe('credentials', () => {
     expect(emu.requests({ service: 'sts' })).toHaveLength(0);
   });
 
+  it("without a role, ECS refusing the function's own key is 424 (not the sender's 4xx) and names the code", async () => {
+    await stack.close();
+    emu.reset();
+    stack = await startStack({ TARGET_ROLE_ARN: '' }, { warm: false });
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'definitely-not-the-secret';
+    const inv = seed(instanceIds(1));
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId });
+    expect(res.status).toBe(424);
+    expect(res.json.error?.code).toBe('SignatureDoesNotMatch');
+    expect(res.json.data.targets[0]).toMatchObject({ status: 'failed', error: { code: 'SignatureDoesNotMatch', retryable: false } });
+    expect(emu.getInvocation(inv.invokeId)?.instances[0].status).toBe('Running');
+  });
+
   it('a wrong source secret fails clearly (STS refuses the signature) and never reaches ECS', async () => {
     await stack.close();
     emu.reset();
@@ -264,6 +277,13 @@ describe('bad input never reaches ECS', () => {
       expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
     });
   }
+
+  it('an HTTP request far over the limit (too big to parse) still gets an HTTP 413', async () => {
+    const res = await stack.post(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(3 * 1024 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(res.json.error?.code).toBe('PayloadTooLarge');
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+  });
 
   it('405 names the allowed method', async () => {
     const res = await stack.post('', { method: 'GET' });

@@ -263,6 +263,18 @@ describe('timer watchdog', () => {
     expect(event.data.targets).toEqual([expect.objectContaining({ invokeId: a.invokeId, instanceId: 'i-oldone0001', status: 'stopped' })]);
   });
 
+  it('with includeScheduled, stops an old periodic invocation between runs, as a whole', async () => {
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const periodic = emu.seedInvocation({ repeatMode: 'Period', creationTime: old, instances: [{ instanceId: 'i-cron0001', status: 'Success', startTime: old }] });
+    const payload = JSON.stringify({ action: 'sweep', regionIds: ['cn-hangzhou'], maxRunningSeconds: 3600, includeScheduled: true });
+    const event = await stack.invoke({ triggerTime: new Date().toISOString(), triggerName: 'watchdog', payload });
+    expect(emu.getInvocation(periodic.invokeId)?.invocationStatus).toBe('Stopped');
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' }).map((r) => r.params.InvokeId)).toEqual([periodic.invokeId]);
+    expect(event.data.targets.filter((t) => t.invokeId === periodic.invokeId).map((t) => [t.instanceId, t.status, t.invocationStatus])).toEqual([
+      ['i-cron0001', 'stopped', 'Stopped'],
+    ]);
+  });
+
   it('honours the command filter', async () => {
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const deploy = emu.seedInvocation({ commandName: 'deploy.sh', creationTime: old, instances: [{ instanceId: 'i-deploy001', status: 'Running', startTime: old }] });

@@ -32,7 +32,7 @@ const http = (body: Buffer | string | object, contentType = 'application/json', 
 function fromFcEvent(raw: Buffer): SourceInput {
   const d = decodeEvent(raw);
   const { token: _token, ...query } = d.query;
-  return { trigger: d.trigger, body: d.body, contentType: d.contentType, query, headers: d.headers };
+  return { trigger: d.trigger, body: d.body, contentType: d.contentType, query, headers: d.headers, timer: d.timer };
 }
 
 function refusal(fn: () => unknown): RequestError {
@@ -638,8 +638,8 @@ describe('timer trigger', () => {
     expect(err.details.at(-1)).toEqual({ path: '/payload', message: expect.stringContaining('"action":"sweep"') });
   });
 
-  it('the whole timer event, if handed over, is unwrapped and keyed by trigger name and time', () => {
-    const a = ok(input(sample('timer-sweep.json'), { trigger: 'timer' }));
+  it('a timer run is keyed by trigger name and time (FC retrying the same run repeats both)', () => {
+    const a = ok(fromFcEvent(sample('timer-sweep.json')));
     expect(a.sweep?.maxRunningSeconds).toBe(3600);
     expect(a.dedupeKey).toBe('timer:watchdog@2026-11-24T07:49:00Z');
   });

@@ -4,6 +4,7 @@ import { EcsError } from '../shared/ecs/errors.js';
 import { withRetry, RetryError } from '../shared/ecs/retry.js';
 import { buildResult } from '../shared/events/result.js';
 import { loadConfig } from '../shared/config.js';
+import { Logger } from '../shared/log.js';
 import type { TargetResult } from '../shared/types.js';
 
 const origin = { requestId: 'r', region: 'cn-hangzhou', accountId: '1', functionName: 'f' };
@@ -127,6 +128,16 @@ describe('result and status', () => {
   it('secrets are scrubbed from error messages', () => {
     const v = buildResult({ origin, trigger: 'http', durationMs: 1, scrub: (s) => s.replace('sekret', '[redacted]'), targets: [t('failed', { code: 'X', message: 'has sekret inside', retryable: false })] });
     expect(JSON.stringify(v.event)).not.toContain('sekret');
+  });
+});
+
+describe('log redaction', () => {
+  it('redacts credentials after an auth scheme word but keeps our own prose readable', () => {
+    const log = new Logger('info', ['known-secret-value']);
+    expect(log.scrub('the Basic credentials are not accepted')).toBe('the Basic credentials are not accepted');
+    expect(log.scrub('Authorization: Basic dXNlcjpwYXNz')).toBe('Authorization: Basic [redacted]');
+    expect(log.scrub('Bearer abcdefgh1234 and known-secret-value')).toBe('Bearer [redacted] and [redacted]');
+    expect(log.scrub('...&SecurityToken=abc%2Fdef&Signature=xyz')).toBe('...&SecurityToken=[redacted]&Signature=[redacted]');
   });
 });
 

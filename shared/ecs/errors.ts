@@ -28,6 +28,7 @@ interface SdkErrorLike {
 }
 
 const RETRYABLE_CODE = /^(Throttling|InternalError|ServiceUnavailable|UnknownError|ServiceTimeout|Service\.Unavailable|OperationConflict|LastTokenProcessing|InvalidSecurityToken\.Expired)/i;
+const OUR_CREDENTIALS = /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|InvalidSecurityToken|InvalidTimeStamp)/;
 const NETWORK = /timeout|timed out|ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|EHOSTUNREACH|ENETUNREACH|socket hang up|ENOTFOUND|EAI_AGAIN|other side closed|network/i;
 
 /** Whatever the SDK threw → EcsError. Unknown failures count as retryable: bounded attempts cap the cost. */
@@ -43,7 +44,10 @@ export function toEcsError(err: unknown): EcsError {
   if (code && status !== undefined) {
     const retryAfterMs = typeof e.retryAfter === 'number' && e.retryAfter >= 0 ? e.retryAfter : undefined;
     const retryable = status >= 500 || status === 429 || RETRYABLE_CODE.test(code);
-    return new EcsError(code, cleanMessage(message), retryable, status, requestId, retryAfterMs);
+    // ECS refusing *our* credentials is our configuration, not the sender's request: no
+    // 4xx of ECS's is passed on for it (the result says 424 and names the code).
+    const ours = OUR_CREDENTIALS.test(code) && !retryable;
+    return new EcsError(code, cleanMessage(message), retryable, ours ? undefined : status, requestId, retryAfterMs);
   }
   if (err instanceof SyntaxError || /Unexpected token|JSON/i.test(message)) {
     return new EcsError('BadGateway', 'ECS answered with a body that is not JSON', true, 502);

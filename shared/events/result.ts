@@ -114,5 +114,5 @@ export function asDuplicate(first: Verdict, requestId: string): Verdict {
     time: new Date().toISOString(),
     data: { ...first.event.data, outcome: 'duplicate', requestId, durationMs: 0, reason: `duplicate of request ${first.event.data.requestId}` },
   };
-  return { event, status: first.status < 300 ? 200 : first.status, headers: first.headers };
+  return { event, status: first.status, headers: first.headers };
 }

@@ -102,10 +102,12 @@ export function dimensionInstances(dimensions: unknown, problems: ErrorDetail[])
   const levels = dimensionLevels(dimensions);
   const values: string[] = [];
   const paths: string[] = [];
+  const seen = new Set<string>(); // a Set: a hostile 256 KiB form can name ~40k ids
   for (const level of levels) {
     const found = lookupInstances([level], problems);
     for (const id of found?.values ?? []) {
-      if (values.includes(id)) continue;
+      if (seen.has(id)) continue;
+      seen.add(id);
       values.push(id);
       paths.push(found?.path ?? '/dimensions');
     }

@@ -14,7 +14,8 @@ export function adaptDirect(input: SourceInput, value: unknown = parseJson(input
   const candidate: unknown = isRecord(value) ? withDefaults(value, input, defaultRegion) : value;
   validate ??= validatorFor<StopRequest>(stopRequestSchema);
   const request = check(validate, candidate, 'stop request');
-  const idempotencyKey = input.headers['idempotency-key'] ?? input.headers['webhook-id'];
+  // Idempotency-Key, else the Standard Webhooks message id (also sent by Svix-style senders).
+  const idempotencyKey = input.headers['idempotency-key'] ?? input.headers['webhook-id'] ?? input.headers['svix-id'];
   return {
     source: 'direct',
     requests: [request],

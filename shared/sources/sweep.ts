@@ -38,14 +38,10 @@ export function adaptSweep(value: unknown, input: SourceInput, options: AdaptOpt
   throw refuse(prefix ? 'timer payload is invalid' : 'sweep request is invalid', trying ? details : [...details, { path: prefix || '/', message: TIMER_PAYLOAD_HELP }]);
 }
 
-/** Timer invocation: the body is the trigger's payload text (or, handed over whole, the timer event). */
+/** Timer invocation: the body is the trigger's payload text; FC retrying the same run repeats its name and time. */
 export function adaptTimer(input: SourceInput, options: AdaptOptions): Adapted {
-  let value = parsePayload(decodeText(input.body));
-  let key: string | undefined;
-  if (isRecord(value) && typeof value.triggerName === 'string' && typeof value.triggerTime === 'string' && typeof value.payload === 'string') {
-    key = dedupeKey('timer', `${value.triggerName}@${value.triggerTime}`);
-    value = parsePayload(value.payload);
-  }
+  const value = parsePayload(decodeText(input.body));
+  const key = input.timer ? dedupeKey('timer', `${input.timer.triggerName}@${input.timer.triggerTime}`) : undefined;
   if (isRecord(value) && value.action === undefined && (value.invokeId !== undefined || value.instanceIds !== undefined)) {
     return { ...adaptDirect(input, value, options.defaultRegion), dedupeKey: key };
   }

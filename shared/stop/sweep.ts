@@ -1,5 +1,6 @@
 import { mapLimit } from '../concurrency.js';
 import type { EcsApi } from '../ecs/client.js';
+import { EcsError } from '../ecs/errors.js';
 import { withRetry, type RetryPolicy } from '../ecs/retry.js';
 import type { SweepRequest, TargetResult } from '../types.js';
 import type { Work } from './resolve.js';
@@ -40,7 +41,14 @@ export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: Sw
             if (sweep.commandId && inv.commandId !== sweep.commandId) continue;
             if (sweep.commandName && inv.commandName !== sweep.commandName) continue;
             seen.add(inv.invokeId);
-            // Periodic invocations are judged by their own age; once-off ones by each instance's start.
+            const periodic = inv.repeatMode !== undefined && inv.repeatMode !== 'Once';
+            if (periodic) {
+              // A periodic invocation is judged by its own age: its instances' last runs may
+              // have ended, yet it keeps scheduling new ones until stopped as a whole.
+              if (isOlder(inv.creationTime, cutoff)) work.push({ regionId, invokeId: inv.invokeId, dryRun: sweep.dryRun === true, reason });
+              continue;
+            }
+            // A once-off invocation: each instance by the time its run started.
             const old = inv.instances
               .filter((i) => i.invocationStatus === undefined || ['Running', 'Scheduled', 'Pending'].includes(i.invocationStatus))
               .filter((i) => isOlder(i.startTime ?? inv.creationTime, cutoff))
@@ -52,7 +60,8 @@ export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: Sw
             }
           }
           nextToken = page.nextToken;
-        } while (nextToken && ++pages < 100);
+          if (nextToken && ++pages >= 100) throw new EcsError('TooManyPages', 'DescribeInvocations returned more than 100 pages; narrow the sweep with commandId or commandName', false);
+        } while (nextToken);
       } catch (err) {
         const { requestId, ...error } = targetError(err, 'DescribeInvocations');
         targets.push({ regionId, status: 'failed', ecsRequestId: requestId, error });

@@ -55,7 +55,12 @@ export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, option
         const { message } = targetError(err, 'DescribeInvocations');
         return g.targets.map((t) => ({ ...t, reason: `stop accepted; verification failed (${message})` }));
       }
-      const states = new Map((invocation?.instances ?? []).map((i) => [i.instanceId, i.invocationStatus ?? 'Unknown']));
+      // A periodic invocation is stopped as a whole (no further runs); its instances' last
+      // runs may have ended long ago, so the invocation's own status is the one that counts.
+      const periodic = invocation?.repeatMode !== undefined && invocation.repeatMode !== 'Once' && invocation.invocationStatus !== undefined;
+      const states = new Map(
+        (invocation?.instances ?? []).map((i) => [i.instanceId, (periodic ? invocation?.invocationStatus : i.invocationStatus) ?? 'Unknown']),
+      );
       const expanded = expand(g.targets, states);
       const stillGoing = expanded.some((t) => t.invocationStatus !== undefined && IN_PROGRESS.has(t.invocationStatus));
       if (!stillGoing || Date.now() + pollMs > until) return expanded.map(judge);

@@ -11,42 +11,44 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 export interface Decoded {
   trigger: TriggerKind;
   method: string;
-  path: string;
   /** Lower-cased header names (http only). */
   headers: Record<string, string>;
   /** Query with `token` still present: authentication needs it, adapters must not see it. */
   query: Record<string, string>;
   body: Buffer;
   contentType: string;
+  /** The HTTP caller's address, for the audit line. */
   sourceIp?: string;
-  /** FC's request id for HTTP triggers (the context carries it too). */
-  requestId?: string;
   /** Why the HTTP envelope is unusable; raised by checkHttpEnvelope so the answer is still HTTP. */
   invalid?: RequestError;
+  timer?: { triggerName: string; triggerTime: string };
 }
 
 export function decodeEvent(event: Buffer | string | object): Decoded {
   const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
   const value = tryParse(bytes);
   if (isHttpEvent(value)) return decodeHttp(value);
+  if (value === undefined && bytes.length > MAX_ENVELOPE_BYTES && looksLikeHttpEnvelope(bytes)) {
+    // Too big to be worth parsing, but still an HTTP request: it must get an HTTP 413.
+    return { ...base('http'), method: 'POST', body: Buffer.alloc(0), invalid: tooLarge() };
+  }
   if (isTimerEvent(value)) {
-    return { ...base('timer'), body: Buffer.from(value.payload, 'utf8') };
+    return { ...base('timer'), body: Buffer.from(value.payload, 'utf8'), timer: { triggerName: value.triggerName, triggerTime: value.triggerTime } };
   }
   if (bytes.length > BODY_LIMIT_BYTES) throw tooLarge();
   return { ...base('event'), body: bytes };
 }
 
 function base(trigger: TriggerKind): Omit<Decoded, 'body'> {
-  return { trigger, method: 'INVOKE', path: '', headers: {}, query: {}, contentType: '' };
+  return { trigger, method: 'INVOKE', headers: {}, query: {}, contentType: '' };
 }
 
 interface HttpEvent {
-  rawPath?: string;
   headers?: Record<string, unknown>;
   queryParameters?: Record<string, unknown>;
   body?: unknown;
   isBase64Encoded?: unknown;
-  requestContext: { requestId?: unknown; http: { method?: unknown; path?: unknown; sourceIp?: unknown } };
+  requestContext: { http: { method?: unknown; sourceIp?: unknown } };
 }
 
 function isHttpEvent(v: unknown): v is HttpEvent {
@@ -75,13 +77,11 @@ function decodeHttp(e: HttpEvent): Decoded {
   const decoded: Decoded = {
     trigger: 'http',
     method,
-    path: typeof e.rawPath === 'string' ? e.rawPath : String(e.requestContext.http.path ?? '/'),
     headers,
     query,
     body,
     contentType: (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase(),
     sourceIp: typeof e.requestContext.http.sourceIp === 'string' ? e.requestContext.http.sourceIp : undefined,
-    requestId: typeof e.requestContext.requestId === 'string' ? e.requestContext.requestId : undefined,
   };
   if (badBase64) {
     decoded.invalid = new RequestError(400, 'InvalidRequest', 'body is marked base64-encoded but is not base64', [{ path: '/', message: 'is not base64' }]);
@@ -101,9 +101,16 @@ export function checkHttpEnvelope(d: Decoded): void {
 const tooLarge = () =>
   new RequestError(413, 'PayloadTooLarge', `body is larger than the ${BODY_LIMIT_BYTES / 1024} KiB limit`);
 
+/** An HTTP envelope carries at most a base64 body of the limit plus headers. */
+const MAX_ENVELOPE_BYTES = 8 * BODY_LIMIT_BYTES;
+
+function looksLikeHttpEnvelope(bytes: Buffer): boolean {
+  return bytes[0] === 0x7b && bytes.includes('"requestContext"') && bytes.includes('"rawPath"');
+}
+
 function tryParse(bytes: Buffer): unknown {
   // Only the envelope is parsed here; a body that is not JSON is the adapters' business.
-  if (bytes.length === 0 || bytes.length > 8 * BODY_LIMIT_BYTES) return undefined;
+  if (bytes.length === 0 || bytes.length > MAX_ENVELOPE_BYTES) return undefined;
   const first = bytes[0];
   if (first !== 0x7b) return undefined; // '{': HTTP and timer envelopes are objects
   try {
