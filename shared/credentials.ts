@@ -165,8 +165,13 @@ export class CredentialBroker {
     const t = this.now();
     // Role sessions: refresh at half-life, trust until a minute before the end. Source keys
     // from the chain are re-read every 5 minutes (the library caches what needs caching).
+    // When the library tells when its session really ends (it may hand back a session it
+    // cached long ago), that end bounds both.
     const life = this.config.targetRoleArn ? this.config.roleDurationSeconds * 1000 : 10 * 60 * 1000;
-    this.cached = { value, softExpiry: t + life / 2, hardExpiry: t + life - 60_000 };
+    const ends = sessionEnd(this.provider);
+    const hardExpiry = Math.min(t + life - 60_000, ends !== undefined ? ends - 60_000 : Infinity);
+    const softExpiry = Math.max(t, Math.min(t + life / 2, ends !== undefined ? ends - 5 * 60_000 : Infinity));
+    this.cached = { value, softExpiry, hardExpiry };
     return value;
   }
 
@@ -179,6 +184,13 @@ export class CredentialBroker {
       },
     };
   }
+}
+
+/** The end of the session the library's session-based providers hold (RAM role), if it says. */
+function sessionEnd(provider: Provider): number | undefined {
+  const session = (provider as { session?: { expiration?: unknown } }).session;
+  const end = typeof session?.expiration === 'string' ? Date.parse(session.expiration) : Number.NaN;
+  return Number.isFinite(end) ? end : undefined;
 }
 
 /** The library throws plain Errors whose text carries the STS answer; turn them into codes. */

@@ -95,7 +95,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
   // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never published.
-  if (deps.emit && trusted) await deps.emit(verdict);
+  if (deps.emit && trusted) await publishWithin(deps.emit(verdict), inv.deadline + PUBLISH_GRACE_MS - Date.now(), log);
   return { trigger: decoded?.trigger ?? 'event', verdict };
 }
 
@@ -145,6 +145,20 @@ async function execute(
     durationMs: Date.now() - started,
     scrub: (s) => deps.log.scrub(s),
   });
+}
+
+/** Publishing may use part of the margin kept back from the function timeout, not all of it. */
+const PUBLISH_GRACE_MS = 500;
+
+/** The answer must not wait past the deadline for a sink; the sink logs its own outcome. */
+async function publishWithin(publishing: Promise<void>, budgetMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, budgetMs));
+  });
+  const outcome = await Promise.race([publishing.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') log.warn('result event still publishing at the deadline; answering without waiting');
 }
 
 /**
