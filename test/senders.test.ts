@@ -307,6 +307,23 @@ describe('target resolution by instance', () => {
     expect(pages.length).toBeGreaterThan(0);
   });
 
+  it('many instances in one region: one region-wide listing per status, not three calls per instance', async () => {
+    const ids = Array.from({ length: 30 }, (_, n) => `i-storm${String(n).padStart(4, '0')}`);
+    const invs = [0, 1, 2].map((k) => emu.seedInvocation({ instances: ids.slice(k * 10, k * 10 + 10).map(running) }));
+    const finished = emu.seedInvocation({ instances: [{ instanceId: 'i-stormdone', status: 'Success' }] });
+    const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: [...ids, 'i-stormdone', 'i-stormidle'] });
+    expect(res.status).toBe(200);
+    for (const inv of invs) expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(emu.getInvocation(finished.invokeId)?.instances[0].status).toBe('Success');
+    const byId = new Map(res.json.data.targets.map((t) => [t.instanceId, t.status]));
+    expect(ids.every((id) => byId.get(id) === 'stopped')).toBe(true);
+    expect([byId.get('i-stormdone'), byId.get('i-stormidle')]).toEqual(['not-found', 'not-found']);
+    const lookups = emu.requests({ service: 'ecs', action: 'DescribeInvocations' }).filter((r) => !r.params.InvokeId);
+    expect(lookups.length).toBeLessThanOrEqual(3);
+    expect(lookups.every((r) => r.params.InstanceId === undefined)).toBe(true);
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3);
+  });
+
   it('honours commandName / commandId', async () => {
     const deploy = emu.seedInvocation({ commandName: 'deploy.sh', instances: [running('i-filter001')] });
     const backup = emu.seedInvocation({ commandName: 'backup.sh', instances: [running('i-filter001')] });

@@ -48,16 +48,50 @@ export async function resolveTargets(requests: StopRequest[], ecs: EcsApi, optio
     else for (const instanceId of request.instanceIds ?? []) byInstance.push({ request, instanceId });
   }
 
-  await mapLimit(byInstance, options.concurrency, async ({ request, instanceId }) => {
+  // Few instances: ask per instance. Many in one region (an alert storm): one region-wide
+  // listing per status is far cheaper than three calls per instance (and ECS's rate limit).
+  const groups = new Map<string, Array<{ request: StopRequest; instanceId: string }>>();
+  for (const entry of byInstance) {
+    const { regionId, commandId, commandName } = entry.request;
+    const key = JSON.stringify([regionId, commandId, commandName]);
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  const count = () => {
+    calls++;
+  };
+  const notFound = (request: StopRequest, instanceId: string): TargetResult => ({
+    regionId: request.regionId,
+    instanceId,
+    status: 'not-found',
+    reason: 'no Running, Pending or Scheduled invocation on this instance' + filterText(request),
+  });
+
+  const perInstance = [...groups.values()].filter((g) => g.length < REGION_SCAN_AT).flat();
+  await mapLimit(perInstance, options.concurrency, async ({ request, instanceId }) => {
     try {
-      const live = await findLive(ecs, request, instanceId, options.retry, () => calls++);
-      if (live.length === 0) {
-        targets.push({ regionId: request.regionId, instanceId, status: 'not-found', reason: 'no Running, Pending or Scheduled invocation on this instance' + filterText(request) });
-        return;
-      }
+      const live = (await listLive(ecs, { ...request, instanceId }, options.retry, count)).filter((inv) => isLiveOn(inv, instanceId));
+      if (live.length === 0) targets.push(notFound(request, instanceId));
       for (const inv of live) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
     } catch (err) {
       targets.push({ regionId: request.regionId, instanceId, status: 'failed', error: targetError(err, 'DescribeInvocations') });
+    }
+  });
+
+  const regionWide = [...groups.values()].filter((g) => g.length >= REGION_SCAN_AT);
+  await mapLimit(regionWide, options.concurrency, async (group) => {
+    const filter = group[0].request;
+    try {
+      const live = await listLive(ecs, { regionId: filter.regionId, commandId: filter.commandId, commandName: filter.commandName }, options.retry, count);
+      for (const { request, instanceId } of group) {
+        const mine = live.filter((inv) => inv.instances.some((i) => i.instanceId === instanceId) && isLiveOn(inv, instanceId));
+        if (mine.length === 0) targets.push(notFound(request, instanceId));
+        for (const inv of mine) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
+      }
+    } catch (err) {
+      const error = targetError(err, 'DescribeInvocations');
+      for (const { request, instanceId } of group) targets.push({ regionId: request.regionId, instanceId, status: 'failed', error });
     }
   });
   return { work: plan.work(), targets, calls };
@@ -91,7 +125,22 @@ class WorkPlan {
   }
 }
 
-async function findLive(ecs: EcsApi, request: StopRequest, instanceId: string, retry: RetryPolicy, count: () => void): Promise<Invocation[]> {
+/** Instance ids per (region, command filter) from which one region-wide listing is used. */
+export const REGION_SCAN_AT = 6;
+
+/** The instance is still going in this invocation (the status filter is per invocation). */
+function isLiveOn(inv: Invocation, instanceId: string): boolean {
+  const mine = inv.instances.find((i) => i.instanceId === instanceId);
+  return !mine || mine.invocationStatus === undefined || LIVE_INSTANCE.has(mine.invocationStatus);
+}
+
+/** Invocations in a live status, for one instance or a whole region, filtered by command. */
+async function listLive(
+  ecs: EcsApi,
+  filter: { regionId: string; instanceId?: string; commandId?: string; commandName?: string },
+  retry: RetryPolicy,
+  count: () => void,
+): Promise<Invocation[]> {
   const out = new Map<string, Invocation>();
   for (const invokeStatus of LIVE_INVOKE_STATUSES) {
     let nextToken: string | undefined;
@@ -99,22 +148,11 @@ async function findLive(ecs: EcsApi, request: StopRequest, instanceId: string, r
     do {
       const { value: page } = await withRetry(retry, () => {
         count();
-        return ecs.describeInvocations({
-          regionId: request.regionId,
-          instanceId,
-          invokeStatus,
-          commandId: request.commandId,
-          commandName: request.commandName,
-          nextToken,
-          maxResults: 50,
-        });
+        return ecs.describeInvocations({ ...filter, invokeStatus, nextToken, maxResults: 50 });
       });
       for (const inv of page.invocations) {
-        const mine = inv.instances.find((i) => i.instanceId === instanceId);
-        // The status filter is per invocation; the instance itself may be done already.
-        if (mine && mine.invocationStatus !== undefined && !LIVE_INSTANCE.has(mine.invocationStatus)) continue;
-        if (request.commandId && inv.commandId && inv.commandId !== request.commandId) continue;
-        if (request.commandName && inv.commandName && inv.commandName !== request.commandName) continue;
+        if (filter.commandId && inv.commandId && inv.commandId !== filter.commandId) continue;
+        if (filter.commandName && inv.commandName && inv.commandName !== filter.commandName) continue;
         out.set(inv.invokeId, inv);
       }
       nextToken = page.nextToken;
