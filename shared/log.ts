@@ -72,9 +72,10 @@ export class Logger {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     return out
-      // A credential after an auth scheme word has a capital, a digit or a base64 symbol; prose
-      // in our own messages ("the Basic credentials are …") does not.
-      .replace(/\b(Bearer|Basic|ACS3-HMAC-SHA256|acs|FC)\s+(?=[A-Za-z0-9+/=_.:,-]*[A-Z0-9+/=:])[A-Za-z0-9+/=_.:,-]{8,}/g, `$1 ${REDACTED}`)
+      // A credential after an auth scheme word is long, or has a capital, a digit or a base64
+      // symbol; the short lower-case prose of our own messages ("the Basic credentials are …")
+      // has none of these.
+      .replace(/\b(Bearer|Basic|ACS3-HMAC-SHA256|acs|FC)\s+(?:[A-Za-z0-9+/=_.:,-]{16,}|(?=[A-Za-z0-9+/=_.:,-]*[A-Z0-9+/=:])[A-Za-z0-9+/=_.:,-]{8,})/g, `$1 ${REDACTED}`)
       .replace(/\b(SecurityToken|Signature|AccessKeySecret)(=|%3D)[^&\s"]+/gi, `$1$2${REDACTED}`);
   }
 }

@@ -72,12 +72,17 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     if (previous && (!earlier?.settled || !hasRetryableFailure(previous))) {
       verdict = asDuplicate(previous, inv.requestId);
     } else {
-      const work = execute(decoded.trigger, adapted, inv, deps, previous, started, (s) => (stats = s));
+      const trigger = decoded.trigger;
+      const asked = adapted;
+      // Copies waiting on this share its answer, even if it is the unexpected failure's.
+      const work = execute(trigger, asked, inv, deps, previous, started, (s) => (stats = s)).catch((err: unknown) =>
+        refuse(err, trigger, asked, inv, started, log),
+      );
       if (key && deps.dedupe.enabled) deps.dedupe.set(key, work);
       verdict = await work;
     }
   } catch (err) {
-    verdict = refuse(err, decoded, adapted, inv, started, log);
+    verdict = refuse(err, decoded?.trigger ?? 'event', adapted, inv, started, log);
   }
 
   log.info('stop-invocation result', {
@@ -168,7 +173,13 @@ async function publishWithin(publishing: Promise<void>, budgetMs: number, log: L
  */
 function cacheKey(adapted: Adapted): string | undefined {
   if (!adapted.dedupeKey) return undefined;
-  const digest = createHash('sha256').update(JSON.stringify([adapted.requests, adapted.sweep ?? null])).digest('hex').slice(0, 16);
+  // What is asked, in a canonical order and without free text: the same alerts in another
+  // order, or with a reworded annotation, are still the same delivery.
+  const work = adapted.requests
+    .map((r) => JSON.stringify([r.regionId, r.invokeId ?? '', [...(r.instanceIds ?? [])].sort(), r.commandId ?? '', r.commandName ?? '', r.dryRun === true]))
+    .sort();
+  const sweep = adapted.sweep ? JSON.stringify({ ...adapted.sweep, regionIds: [...adapted.sweep.regionIds].sort() }) : '';
+  const digest = createHash('sha256').update(JSON.stringify([work, sweep])).digest('hex').slice(0, 16);
   return `${adapted.dedupeKey}#${digest}`;
 }
 
@@ -176,8 +187,7 @@ function hasRetryableFailure(v: Verdict): boolean {
   return v.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable);
 }
 
-function refuse(err: unknown, decoded: Decoded | undefined, adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger): Verdict {
-  const trigger = decoded?.trigger ?? 'event';
+function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger): Verdict {
   if (err instanceof RequestError) {
     const verdict = buildResult({
       origin: inv,

@@ -252,8 +252,20 @@ describe('a stray instance id', () => {
     const stray = res.json.data.targets.find((t) => t.instanceId === 'i-notinthisinvocation');
     expect(stray).toMatchObject({ status: 'failed', error: { code: 'InvalidInstanceId.NotFound', retryable: false } });
     expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
-    // 3 chunks, and the bad one halved down to the stray id: a handful of calls, not 50.
-    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' }).length).toBeLessThanOrEqual(3 + 2 * 6);
+    // 3 chunks, one look at the invocation's members, the bad chunk again without the stray id.
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(4);
+    expect(emu.requests({ service: 'ecs', action: 'DescribeInvocations' })).toHaveLength(1);
+  });
+
+  it('a chunk of nothing but stray ids costs one more look, not a storm of halvings', async () => {
+    stack = await startStack({ VERIFY: 'false' });
+    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-realone1', status: 'Running' }] });
+    const strays = instanceIds(100, 'i-nothere');
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: strays });
+    expect(res.status).toBe(404);
+    expect(res.json.data.targets.every((t) => t.status === 'failed' && t.error?.code === 'InvalidInstanceId.NotFound')).toBe(true);
+    expect(res.json.data.targets).toHaveLength(100);
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(2);
   });
 });
 

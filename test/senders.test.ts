@@ -67,6 +67,19 @@ describe('Alertmanager (Bearer, as http_config.authorization sends it)', () => {
     expect(stopCalls()).toHaveLength(calls);
   });
 
+  it('the same alerts in another order, with a reworded annotation, are still a duplicate', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    emu.seedInvocation({ instances: [running('i-bp1f7k0mkx9e6pqq2n3a')] });
+    await stack.post(sample('alertmanager-firing.json').toString());
+    const calls = stopCalls().length;
+    const payload = JSON.parse(sample('alertmanager-firing.json').toString()) as { alerts: Array<{ annotations: { summary: string } }> };
+    payload.alerts.reverse();
+    payload.alerts[0].annotations.summary = 'CPU above 97% for 12m';
+    const again = await stack.post(JSON.stringify(payload));
+    expect(again.json.data.outcome).toBe('duplicate');
+    expect(stopCalls()).toHaveLength(calls);
+  });
+
   it('alertmanager-resolved.json: nothing stopped, both alerts skipped, 2xx', async () => {
     emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
     const res = await stack.post(sample('alertmanager-resolved.json').toString());
@@ -247,6 +260,15 @@ describe('overlapping targets', () => {
   });
 });
 
+describe('periodic invocations', () => {
+  it('stopped on one instance: that instance is judged by its own status, not the schedule', async () => {
+    const cron = emu.seedInvocation({ repeatMode: 'Period', instances: [running('i-per0001'), { instanceId: 'i-per0002', status: 'Scheduled' }] });
+    const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: cron.invokeId, instanceIds: ['i-per0001'] });
+    expect(res.status).toBe(200);
+    expect(res.json.data.targets).toEqual([expect.objectContaining({ instanceId: 'i-per0001', status: 'stopped', invocationStatus: 'Stopped' })]);
+  });
+});
+
 describe('timer watchdog', () => {
   it('timer-sweep.json: stops only invocations running longer than the limit', async () => {
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -273,6 +295,15 @@ describe('timer watchdog', () => {
     expect(event.data.targets.filter((t) => t.invokeId === periodic.invokeId).map((t) => [t.instanceId, t.status, t.invocationStatus])).toEqual([
       ['i-cron0001', 'stopped', 'Stopped'],
     ]);
+  });
+
+  it('never stops a healthy periodic task for being old: only a run that has lasted too long', async () => {
+    const weekAgo = new Date(Date.now() - 7 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const justNow = new Date(Date.now() - 10_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const cron = emu.seedInvocation({ repeatMode: 'Period', creationTime: weekAgo, instances: [{ instanceId: 'i-cronhealthy', status: 'Running', startTime: justNow }] });
+    await stack.invoke(sample('timer-sweep.json'));
+    expect(emu.getInvocation(cron.invokeId)?.instances[0].status).toBe('Running');
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(0);
   });
 
   it('honours the command filter', async () => {

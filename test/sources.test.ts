@@ -378,9 +378,24 @@ describe('Alertmanager / ARMS / Grafana', () => {
     ]);
   });
 
-  it('an alert naming only the invocation stops it everywhere and absorbs the per-instance ones', () => {
+  it('an alert naming only the invocation and one naming an instance of it both stay (the stop stage merges them)', () => {
     const a = ok(input(am([alert({ instance_id: 'i-a', invoke_id: 't-1' }), alert({ invoke_id: 't-1' })])));
-    expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', invokeId: 't-1' }]);
+    expect(a.requests.map(strip)).toEqual([
+      { regionId: 'cn-qingdao', invokeId: 't-1', instanceIds: ['i-a'] },
+      { regionId: 'cn-qingdao', invokeId: 't-1' },
+    ]);
+  });
+
+  it('a dry run never takes an instance away from a real stop', () => {
+    const events = [
+      { specversion: '1.0', id: 'e1', source: 's', type: 't', aliyunregionid: 'cn-qingdao', data: { regionId: 'cn-qingdao', instanceIds: ['i-0', 'i-1'], dryRun: true } },
+      { specversion: '1.0', id: 'e2', source: 's', type: 't', aliyunregionid: 'cn-qingdao', data: { regionId: 'cn-qingdao', instanceIds: ['i-0'] } },
+    ];
+    const a = ok(input(JSON.stringify(events), { trigger: 'event' }));
+    expect(a.requests.map(strip)).toEqual([
+      { regionId: 'cn-qingdao', instanceIds: ['i-1'], dryRun: true },
+      { regionId: 'cn-qingdao', instanceIds: ['i-0'] },
+    ]);
   });
 
   it('comma-separated instance ids in one label', () => {

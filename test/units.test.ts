@@ -137,6 +137,8 @@ describe('log redaction', () => {
     expect(log.scrub('the Basic credentials are not accepted')).toBe('the Basic credentials are not accepted');
     expect(log.scrub('Authorization: Basic dXNlcjpwYXNz')).toBe('Authorization: Basic [redacted]');
     expect(log.scrub('Bearer abcdefgh1234 and known-secret-value')).toBe('Bearer [redacted] and [redacted]');
+    expect(log.scrub('Bearer sk-live-abcdefghijkl')).toBe('Bearer [redacted]');
+    expect(log.scrub('Bearer abcdefghijklmnop')).toBe('Bearer [redacted]');
     expect(log.scrub('...&SecurityToken=abc%2Fdef&Signature=xyz')).toBe('...&SecurityToken=[redacted]&Signature=[redacted]');
   });
 });

@@ -28,7 +28,8 @@ interface SdkErrorLike {
 }
 
 const RETRYABLE_CODE = /^(Throttling|InternalError|ServiceUnavailable|UnknownError|ServiceTimeout|Service\.Unavailable|OperationConflict|LastTokenProcessing|InvalidSecurityToken\.Expired)/i;
-const OUR_CREDENTIALS = /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|InvalidSecurityToken|InvalidTimeStamp)/;
+// The function's own keys or role being refused or lacking permission: configuration.
+const OUR_CREDENTIALS = /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|InvalidSecurityToken|InvalidTimeStamp|Forbidden\.RAM|NoPermission|Forbidden\.NoPermission)/;
 const NETWORK = /timeout|timed out|ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|EHOSTUNREACH|ENETUNREACH|socket hang up|ENOTFOUND|EAI_AGAIN|other side closed|network/i;
 
 /** Whatever the SDK threw → EcsError. Unknown failures count as retryable: bounded attempts cap the cost. */

@@ -96,8 +96,9 @@ export const functionRegion = (region: string | undefined): Found | undefined =>
  * lookups, each instance id exactly once overall. Where two requests name the same
  * instance in the same region, the broader one keeps it: a by-instance lookup without
  * command filters (stops everything live there) first, then invocation stops, then
- * filtered lookups. An invocation named without instances (stop it everywhere) absorbs
- * requests for the same invocation that name instances.
+ * filtered lookups; real stops before dry runs. An invocation named without instances and
+ * the same invocation with instances stay apart (the stop stage merges them, so each named
+ * instance is still reported).
  */
 export function consolidate(requests: StopRequest[]): StopRequest[] {
   // Groups keep the position of their first request so the output follows the payload.
@@ -106,11 +107,12 @@ export function consolidate(requests: StopRequest[]): StopRequest[] {
   requests.forEach((r, at) => {
     const dry = r.dryRun === undefined ? '' : String(r.dryRun);
     if (r.invokeId) {
-      const key = `${r.regionId}\u0000${r.invokeId}\u0000${dry}`;
+      // A whole-invocation stop and one naming instances stay two requests: the stop stage
+      // merges them into one call and still reports each named instance.
+      const key = `${r.regionId}\u0000${r.invokeId}\u0000${dry}\u0000${r.instanceIds ? 'named' : 'whole'}`;
       const seen = byInvoke.get(key)?.request;
       if (!seen) byInvoke.set(key, { at, request: { ...r, instanceIds: r.instanceIds ? [...r.instanceIds] : undefined } });
-      else if (!seen.instanceIds || !r.instanceIds) delete seen.instanceIds;
-      else seen.instanceIds.push(...r.instanceIds);
+      else if (seen.instanceIds && r.instanceIds) seen.instanceIds.push(...r.instanceIds);
     } else {
       const key = `${r.regionId}\u0000${r.commandId ?? ''}\u0000${r.commandName ?? ''}\u0000${dry}`;
       const seen = byInstance.get(key)?.request;
@@ -123,7 +125,11 @@ export function consolidate(requests: StopRequest[]): StopRequest[] {
   const filtered = instanceGroups.filter((g) => g.request.commandId || g.request.commandName);
   const claimed = new Set<string>();
   const out: Array<{ at: number; request: StopRequest }> = [];
-  for (const { at, request: r } of [...unfiltered, ...byInvoke.values(), ...filtered]) {
+  // Real stops claim an instance before dry runs do: a dry run must never take an id away
+  // from a stop that was really asked for.
+  const real = (g: { request: StopRequest }) => g.request.dryRun !== true;
+  const ordered = [...unfiltered, ...byInvoke.values(), ...filtered];
+  for (const { at, request: r } of [...ordered.filter(real), ...ordered.filter((g) => !real(g))]) {
     if (!r.instanceIds) {
       out.push({ at, request: tidy(r) });
       continue;

@@ -68,30 +68,36 @@ export async function resolveTargets(requests: StopRequest[], ecs: EcsApi, optio
     reason: 'no Running, Pending or Scheduled invocation on this instance' + filterText(request),
   });
 
-  const perInstance = [...groups.values()].filter((g) => g.length < REGION_SCAN_AT).flat();
-  await mapLimit(perInstance, options.concurrency, async ({ request, instanceId }) => {
-    try {
-      const live = (await listLive(ecs, { ...request, instanceId }, options.retry, count)).filter((inv) => isLiveOn(inv, instanceId));
-      if (live.length === 0) targets.push(notFound(request, instanceId));
-      for (const inv of live) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
-    } catch (err) {
-      targets.push({ regionId: request.regionId, instanceId, status: 'failed', error: targetError(err, 'DescribeInvocations') });
-    }
-  });
+  const perInstance = (entries: Array<{ request: StopRequest; instanceId: string }>) =>
+    mapLimit(entries, options.concurrency, async ({ request, instanceId }) => {
+      try {
+        const live = (await listLive(ecs, { ...request, instanceId }, options.retry, count)).filter((inv) => isLiveOn(inv, instanceId));
+        if (live.length === 0) targets.push(notFound(request, instanceId));
+        for (const inv of live) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
+      } catch (err) {
+        targets.push({ regionId: request.regionId, instanceId, status: 'failed', error: targetError(err, 'DescribeInvocations') });
+      }
+    });
+
+  await perInstance([...groups.values()].filter((g) => g.length < REGION_SCAN_AT).flat());
 
   const regionWide = [...groups.values()].filter((g) => g.length >= REGION_SCAN_AT);
   await mapLimit(regionWide, options.concurrency, async (group) => {
     const filter = group[0].request;
+    let live: Invocation[];
     try {
-      const live = await listLive(ecs, { regionId: filter.regionId, commandId: filter.commandId, commandName: filter.commandName }, options.retry, count);
-      for (const { request, instanceId } of group) {
-        const mine = live.filter((inv) => inv.instances.some((i) => i.instanceId === instanceId) && isLiveOn(inv, instanceId));
-        if (mine.length === 0) targets.push(notFound(request, instanceId));
-        for (const inv of mine) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
-      }
+      live = await listLive(ecs, { regionId: filter.regionId, commandId: filter.commandId, commandName: filter.commandName }, options.retry, count);
     } catch (err) {
+      // A region too busy to list (over 100 pages) is still fine instance by instance.
+      if (err instanceof EcsError && err.code === 'TooManyPages') return perInstance(group);
       const error = targetError(err, 'DescribeInvocations');
       for (const { request, instanceId } of group) targets.push({ regionId: request.regionId, instanceId, status: 'failed', error });
+      return;
+    }
+    for (const { request, instanceId } of group) {
+      const mine = live.filter((inv) => inv.instances.some((i) => i.instanceId === instanceId) && isLiveOn(inv, instanceId));
+      if (mine.length === 0) targets.push(notFound(request, instanceId));
+      for (const inv of mine) plan.add(request.regionId, inv.invokeId, request.dryRun === true, request.reason, [instanceId]);
     }
   });
   return { work: plan.work(), targets, calls };

@@ -1,7 +1,7 @@
 import { chunk, mapLimit } from '../concurrency.js';
 import type { EcsApi } from '../ecs/client.js';
 import { withRetry, RetryError, type RetryPolicy } from '../ecs/retry.js';
-import type { TargetResult } from '../types.js';
+import type { TargetError, TargetResult } from '../types.js';
 import type { Work } from './resolve.js';
 import { targetError } from './target-error.js';
 
@@ -62,9 +62,29 @@ export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): 
 
   let attempts = 0;
   let sent = 0;
-  // One call; when ECS refuses the whole chunk because some id in it is not part of the
-  // invocation, halve it until the culprits are alone, so one stray id cannot keep the
-  // other 49 running (at most ~2·log2(50) extra calls per stray id).
+  // Halving is the fallback when the invocation's members cannot be read; bounded.
+  let splitBudget = 2 * calls.length + 20;
+  const members = new Map<string, Promise<Set<string> | undefined>>();
+  const membersOf = (w: Work) => {
+    const key = `${w.regionId}/${w.invokeId}`;
+    let known = members.get(key);
+    if (!known) {
+      sent++;
+      known = withRetry(options.retry, () => ecs.describeInvocations({ regionId: w.regionId, invokeId: w.invokeId }))
+        .then(({ value }) => new Set(value.invocations.find((i) => i.invokeId === w.invokeId)?.instances.map((i) => i.instanceId) ?? []))
+        .then((set) => (set.size > 0 ? set : undefined))
+        .catch(() => undefined);
+      members.set(key, known);
+    }
+    return known;
+  };
+  const fail = (w: Work, ids: Array<string | undefined>, error: TargetError, ecsRequestId?: string): TargetResult[] =>
+    ids.map((instanceId) => ({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'failed', ecsRequestId, error }));
+
+  // One call. When ECS refuses the whole chunk because some id in it is not part of the
+  // invocation, the ids outside it are found from the invocation's own instance list (one
+  // DescribeInvocations per invocation) and the rest stopped, so one stray id cannot keep
+  // the other 49 running; if that list cannot be read, the chunk is halved instead.
   const stop = async (w: Work, instanceIds: string[] | undefined): Promise<TargetResult[]> => {
     // A whole-invocation stop reports itself (no instance) and each instance id that came in.
     const ids: Array<string | undefined> = instanceIds ?? [undefined, ...(w.covered ?? [])];
@@ -76,11 +96,17 @@ export async function stopAll(work: Work[], ecs: EcsApi, options: StopOptions): 
     } catch (err) {
       attempts += err instanceof RetryError ? err.attempts : 1;
       const { requestId, ...error } = targetError(err, 'StopInvocation');
-      if (instanceIds && instanceIds.length > 1 && SPLIT_ON.test(error.code)) {
-        const half = Math.ceil(instanceIds.length / 2);
-        return [...(await stop(w, instanceIds.slice(0, half))), ...(await stop(w, instanceIds.slice(half)))];
+      if (!instanceIds || instanceIds.length < 2 || !SPLIT_ON.test(error.code)) return fail(w, ids, error, requestId);
+      const known = await membersOf(w);
+      const inside = known ? instanceIds.filter((id) => known.has(id)) : instanceIds;
+      if (known && inside.length < instanceIds.length) {
+        const strays = instanceIds.filter((id) => !known.has(id));
+        return [...fail(w, strays, error, requestId), ...(inside.length > 0 ? await stop(w, inside) : [])];
       }
-      return ids.map((instanceId) => ({ regionId: w.regionId, invokeId: w.invokeId, instanceId, status: 'failed', ecsRequestId: requestId, error }));
+      if (splitBudget <= 0) return fail(w, ids, error, requestId);
+      splitBudget--;
+      const half = Math.ceil(instanceIds.length / 2);
+      return [...(await stop(w, instanceIds.slice(0, half))), ...(await stop(w, instanceIds.slice(half)))];
     }
   };
   const results = await mapLimit(calls, options.concurrency, ({ work: w, instanceIds }) => stop(w, instanceIds));

@@ -42,13 +42,14 @@ export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: Sw
             if (sweep.commandName && inv.commandName !== sweep.commandName) continue;
             seen.add(inv.invokeId);
             const periodic = inv.repeatMode !== undefined && inv.repeatMode !== 'Once';
-            if (periodic) {
-              // A periodic invocation is judged by its own age: its instances' last runs may
-              // have ended, yet it keeps scheduling new ones until stopped as a whole.
+            if (periodic && inv.invocationStatus === 'Scheduled' && statuses.includes('Scheduled')) {
+              // Between runs (only with includeScheduled): judged by its own age, stopped as a
+              // whole so it schedules no more runs.
               if (isOlder(inv.creationTime, cutoff)) work.push({ regionId, invokeId: inv.invokeId, dryRun: sweep.dryRun === true, reason });
               continue;
             }
-            // A once-off invocation: each instance by the time its run started.
+            // A run in progress (once-off or periodic): each instance by when its run started,
+            // so a healthy cron task is never stopped for being old.
             const old = inv.instances
               .filter((i) => i.invocationStatus === undefined || ['Running', 'Scheduled', 'Pending'].includes(i.invocationStatus))
               .filter((i) => isOlder(i.startTime ?? inv.creationTime, cutoff))

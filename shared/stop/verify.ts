@@ -55,11 +55,13 @@ export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, option
         const { message } = targetError(err, 'DescribeInvocations');
         return g.targets.map((t) => ({ ...t, reason: `stop accepted; verification failed (${message})` }));
       }
-      // A periodic invocation is stopped as a whole (no further runs); its instances' last
-      // runs may have ended long ago, so the invocation's own status is the one that counts.
-      const periodic = invocation?.repeatMode !== undefined && invocation.repeatMode !== 'Once' && invocation.invocationStatus !== undefined;
-      const states = new Map(
-        (invocation?.instances ?? []).map((i) => [i.instanceId, (periodic ? invocation?.invocationStatus : i.invocationStatus) ?? 'Unknown']),
+      // A periodic invocation stopped as a whole schedules no further runs; its instances'
+      // last runs may have ended long ago, so the invocation's own status is what counts.
+      // Stopped on some instances only, each instance keeps its own status.
+      const whole = g.targets.some((t) => t.instanceId === undefined);
+      const periodic = whole && invocation?.repeatMode !== undefined && invocation.repeatMode !== 'Once' && invocation.invocationStatus !== undefined;
+      const states = new Map<string, string | undefined>(
+        (invocation?.instances ?? []).map((i) => [i.instanceId, periodic ? invocation?.invocationStatus : i.invocationStatus]),
       );
       const expanded = expand(g.targets, states);
       const stillGoing = expanded.some((t) => t.invocationStatus !== undefined && IN_PROGRESS.has(t.invocationStatus));
@@ -74,7 +76,7 @@ export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, option
  * A whole-invocation target becomes one target per instance ECS lists, except the instances
  * already named by a target of their own (so none is reported twice).
  */
-function expand(targets: TargetResult[], states: Map<string, string>): TargetResult[] {
+function expand(targets: TargetResult[], states: Map<string, string | undefined>): TargetResult[] {
   const named = new Set(targets.map((t) => t.instanceId).filter((id): id is string => id !== undefined));
   const out: TargetResult[] = [];
   for (const t of targets) {
