@@ -29,7 +29,8 @@ export interface FcHttpResult {
   isBase64Encoded?: boolean;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: the body must reach the handler byte for byte (signatures cover a leading BOM).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** FC shows header names in canonical case (Content-Type), one value each. */
 function canonical(name: string): string {

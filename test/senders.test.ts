@@ -205,6 +205,17 @@ describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () =
     ]);
   });
 
+  it('two Cloud Assistant events for one instance and two invocations: both stopped', async () => {
+    const one = emu.seedInvocation({ instances: [running('i-bp114aaaabbbbccccdddd')] });
+    const two = emu.seedInvocation({ instances: [running('i-bp114aaaabbbbccccdddd')] });
+    const base = JSON.parse(sample('eventbridge-cloud-assistant.json').toString()) as { id: string; data: { invokeId: string } };
+    const batch = [one, two].map((inv, n) => ({ ...base, id: `${base.id}-${n}`, data: { ...base.data, invokeId: inv.invokeId } }));
+    const event = await stack.invoke(batch);
+    expect(status(one.invokeId, 'i-bp114aaaabbbbccccdddd')).toBe('Stopped');
+    expect(status(two.invokeId, 'i-bp114aaaabbbbccccdddd')).toBe('Stopped');
+    expect(event.data.targets.map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
+  });
+
   it('over HTTP with Standard Webhooks: valid signature accepted, rotation honoured, tampering refused', async () => {
     const inv = emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr'), running('i-bp1f7k0mkx9e6pqq2n3a')] });
     const body = sample('direct.json').toString();

@@ -51,17 +51,21 @@ const validSweep = validatorFor(sweepRequestSchema);
 /** What must hold for every result: canonical requests, each instance id once per region. */
 function invariants(a: Adapted): void {
   const seen = new Set<string>();
+  const acted = new Set<string>();
   for (const r of a.requests) {
     expect(validStop(r), JSON.stringify(validStop.errors)).toBe(true);
+    // Once per scope: the same instance may be asked of two invocations, never twice of one.
+    const scope = r.invokeId ?? (r.commandId || r.commandName ? `cmd:${r.commandId}/${r.commandName}` : '*');
     for (const id of r.instanceIds ?? []) {
-      const key = `${r.regionId}/${id}`;
+      const key = `${r.regionId}/${scope}/${id}`;
       expect(seen.has(key), `instance ${key} appears twice`).toBe(false);
       seen.add(key);
+      acted.add(`${r.regionId}/${id}`);
     }
   }
   for (const s of a.skipped) {
     expect(typeof s.reason).toBe('string');
-    if (s.instanceId) expect(seen.has(`${s.regionId}/${s.instanceId}`), `skipped ${s.instanceId} is also acted on`).toBe(false);
+    if (s.instanceId) expect(acted.has(`${s.regionId}/${s.instanceId}`), `skipped ${s.instanceId} is also acted on`).toBe(false);
   }
   if (a.sweep) expect(validSweep(a.sweep)).toBe(true);
   if (a.dedupeKey !== undefined) expect(a.dedupeKey.length).toBeLessThanOrEqual(220);
@@ -266,6 +270,11 @@ describe('Alertmanager / ARMS / Grafana', () => {
     expect(a.dedupeKey).toMatch(/^alertmanager:\|bec72890cc2c7b4a027e008df0cd1013@2026-11-24T07:28:15\.404000000Z,labels-[0-9a-f]{16}@2026-11-24T07:27:15\.404000000Z$/);
   });
 
+  it('ARMS: an explicit ?regionId= (or region_id) wins over the label ARMS adds to every alert', () => {
+    const a = ok(http(fixture('arms-firing.json'), 'application/json', { regionId: 'cn-shanghai' }));
+    expect(a.requests.every((r) => r.regionId === 'cn-shanghai')).toBe(true);
+  });
+
   it('Grafana with the target only in annotations (and a command filter there)', () => {
     const a = ok(http(fixture('grafana-annotations.json')));
     expect(a.source).toBe('grafana');
@@ -384,6 +393,22 @@ describe('Alertmanager / ARMS / Grafana', () => {
       { regionId: 'cn-qingdao', invokeId: 't-1', instanceIds: ['i-a'] },
       { regionId: 'cn-qingdao', invokeId: 't-1' },
     ]);
+  });
+
+  it('the same instance in two invocations, or under two command filters, is two stops', () => {
+    const twoInvocations = ok(input(am([alert({ instance_id: 'i-a', invoke_id: 't-1' }), alert({ instance_id: 'i-a', invoke_id: 't-2' })])));
+    expect(twoInvocations.requests.map(strip)).toEqual([
+      { regionId: 'cn-qingdao', invokeId: 't-1', instanceIds: ['i-a'] },
+      { regionId: 'cn-qingdao', invokeId: 't-2', instanceIds: ['i-a'] },
+    ]);
+    const twoFilters = ok(input(am([alert({ instance_id: 'i-a', command_name: 'deploy.sh' }), alert({ instance_id: 'i-a', command_name: 'backup.sh' })])));
+    expect(twoFilters.requests.map(strip)).toEqual([
+      { regionId: 'cn-qingdao', instanceIds: ['i-a'], commandName: 'deploy.sh' },
+      { regionId: 'cn-qingdao', instanceIds: ['i-a'], commandName: 'backup.sh' },
+    ]);
+    // An unfiltered lookup already finds everything live on the instance.
+    const wide = ok(input(am([alert({ instance_id: 'i-a', invoke_id: 't-1' }), alert({ instance_id: 'i-a' })])));
+    expect(wide.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', instanceIds: ['i-a'] }]);
   });
 
   it('a dry run never takes an instance away from a real stop', () => {

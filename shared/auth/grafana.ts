@@ -46,5 +46,9 @@ export function verifyGrafana(
     if (timestamp !== undefined) mac.update(`${timestamp.value}:`, 'utf8');
     hit = safeEqual(hex, mac.update(body).digest('hex')) || hit;
   }
-  return hit ? passed(METHOD, path) : failed(METHOD, path, 'does not match the request');
+  if (hit) return passed(METHOD, path);
+  // Grafana lets the timestamp header be named freely; signed over "timestamp:body" with an
+  // unknown name, the check above used the body alone. Say which names are read.
+  const hint = timestamp === undefined ? ` (if Grafana sends a timestamp header, name it ${GRAFANA_TIMESTAMP_HEADERS[2]})` : '';
+  return failed(METHOD, path, `does not match the request${hint}`);
 }

@@ -82,7 +82,7 @@ export function adaptAlertGroup(
     const problems: ErrorDetail[] = [];
     const invokeId = lookup(levels, 'invokeId', problems);
     const instanceIds = lookupInstances(levels, problems);
-    const regionId = lookup(levels, 'regionId', problems) ?? functionRegion(options.defaultRegion);
+    const regionId = lookup(levels, 'regionId', problems) ?? lookup(levels, 'armsRegionId', problems) ?? functionRegion(options.defaultRegion);
     if (alert.status === 'resolved') {
       resolved.push({ regionId: regionId?.value, invokeId: invokeId?.value, instanceIds: instanceIds?.values });
       return;

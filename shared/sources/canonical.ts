@@ -93,12 +93,11 @@ export const functionRegion = (region: string | undefined): Found | undefined =>
 
 /**
  * One request per (region, invocation) and per (region, command filter) for by-instance
- * lookups, each instance id exactly once overall. Where two requests name the same
- * instance in the same region, the broader one keeps it: a by-instance lookup without
- * command filters (stops everything live there) first, then invocation stops, then
- * filtered lookups; real stops before dry runs. An invocation named without instances and
- * the same invocation with instances stay apart (the stop stage merges them, so each named
- * instance is still reported).
+ * lookups, each instance id once per scope (invocation or command filter). A by-instance
+ * lookup without command filters stops everything live on an instance, so it takes that
+ * instance from every other request; real stops before dry runs. An invocation named
+ * without instances and the same invocation with instances stay apart (the stop stage
+ * merges them, so each named instance is still reported).
  */
 export function consolidate(requests: StopRequest[]): StopRequest[] {
   // Groups keep the position of their first request so the output follows the payload.
@@ -123,6 +122,10 @@ export function consolidate(requests: StopRequest[]): StopRequest[] {
   const instanceGroups = [...byInstance.values()];
   const unfiltered = instanceGroups.filter((g) => !g.request.commandId && !g.request.commandName);
   const filtered = instanceGroups.filter((g) => g.request.commandId || g.request.commandName);
+  // An unfiltered lookup on an instance finds everything live there, so it absorbs every
+  // other request for that instance; otherwise an instance is kept once per scope (one
+  // invocation, one command filter): asking to stop t-1 and t-2 on i-a is two stops.
+  const wide = new Set<string>();
   const claimed = new Set<string>();
   const out: Array<{ at: number; request: StopRequest }> = [];
   // Real stops claim an instance before dry runs do: a dry run must never take an id away
@@ -134,11 +137,14 @@ export function consolidate(requests: StopRequest[]): StopRequest[] {
       out.push({ at, request: tidy(r) });
       continue;
     }
+    const scope = r.invokeId ? `invoke:${r.invokeId}` : r.commandId || r.commandName ? `command:${r.commandId ?? ''}/${r.commandName ?? ''}` : '*';
     const mine: string[] = [];
     for (const id of r.instanceIds) {
-      const key = `${r.regionId}\u0000${id}`;
-      if (claimed.has(key)) continue;
+      const instance = `${r.regionId}\u0000${id}`;
+      const key = `${instance}\u0000${scope}`;
+      if (wide.has(instance) || claimed.has(key)) continue;
       claimed.add(key);
+      if (scope === '*') wide.add(instance);
       mine.push(id);
     }
     if (mine.length > 0) out.push({ at, request: tidy({ ...r, instanceIds: mine }) });

@@ -7,13 +7,15 @@ import { isRecord } from './body.js';
 // matched in snake or camel case. Every value found remembers the path it came from, so
 // a bad value is reported where the sender put it (`/alerts/1/labels/instance_id`).
 
-export type TargetField = 'invokeId' | 'instanceId' | 'regionId' | 'commandId' | 'commandName';
+export type TargetField = 'invokeId' | 'instanceId' | 'regionId' | 'armsRegionId' | 'commandId' | 'commandName';
 
 /** Preferred spellings, in order. Any other key that normalizes to one of them also matches. */
 const SPELLINGS: Record<TargetField, readonly string[]> = {
   invokeId: ['invoke_id', 'invokeId'],
   instanceId: ['instance_id', 'instanceId'],
-  regionId: ['region_id', 'regionId', '_aliyun_arms_region_id'],
+  regionId: ['region_id', 'regionId'],
+  // ARMS adds this label to every alert; an explicit region_id anywhere (or ?regionId=) wins.
+  armsRegionId: ['_aliyun_arms_region_id'],
   commandId: ['command_id', 'commandId'],
   commandName: ['command_name', 'commandName'],
 };
@@ -25,6 +27,7 @@ const NORMALIZED: Record<TargetField, ReadonlySet<string>> = {
   invokeId: new Set(SPELLINGS.invokeId.map(normalize)),
   instanceId: new Set(SPELLINGS.instanceId.map(normalize)),
   regionId: new Set(SPELLINGS.regionId.map(normalize)),
+  armsRegionId: new Set(SPELLINGS.armsRegionId.map(normalize)),
   commandId: new Set(SPELLINGS.commandId.map(normalize)),
   commandName: new Set(SPELLINGS.commandName.map(normalize)),
 };

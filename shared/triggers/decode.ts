@@ -72,7 +72,8 @@ function decodeHttp(e: HttpEvent): Decoded {
   }
   const rawBody = typeof e.body === 'string' ? e.body : '';
   // A body FC marked base64 but that is not base64 would decode to junk; refuse it plainly.
-  const badBase64 = e.isBase64Encoded === true && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(rawBody);
+  // Line breaks removed first: a pattern allowing them inside would backtrack for minutes.
+  const badBase64 = e.isBase64Encoded === true && !/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody.replace(/[\r\n]/g, '').trimEnd());
   const body = e.isBase64Encoded === true && !badBase64 ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
   const decoded: Decoded = {
     trigger: 'http',
