@@ -138,6 +138,11 @@ async function execute(
     verifyCalls = verified.calls;
   }
   targets.push(...adapted.skipped.map((s): TargetResult => ({ ...s, status: 'skipped' })));
+  targets.push(
+    ...(adapted.refused ?? []).map(
+      (d): TargetResult => ({ status: 'failed', error: { code: 'InvalidTarget', message: `${d.path}: ${d.message}`, retryable: false } }),
+    ),
+  );
   report({ ecsCalls: resolved.calls + stopped.calls + verifyCalls, attempts: stopped.attempts });
 
   return buildResult({

@@ -44,6 +44,12 @@ export interface Adapted {
   sweep?: SweepRequest;
   /** Per-source dedupe key (DESIGN §2.2); undefined when the payload has none. */
   dedupeKey?: string;
+  /**
+   * Parts of a multi-target payload (one alert of a group, one event of a batch) that
+   * cannot be acted on while the rest can: reported as failed targets, never silently
+   * dropped, and never a reason to refuse the valid stops (senders do not retry a 4xx).
+   */
+  refused?: ErrorDetail[];
 }
 
 /** What an adapter sees of the incoming request. Pure data. */

@@ -56,6 +56,16 @@ describe('Alertmanager (Bearer, as http_config.authorization sends it)', () => {
     );
   });
 
+  it('one unusable alert does not cost the others their stop: 207 with the bad one reported', async () => {
+    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
+    const payload = JSON.parse(sample('alertmanager-firing.json').toString()) as { alerts: Array<{ labels: Record<string, string> }> };
+    payload.alerts[1].labels = { alertname: 'RunawayCommand', instance: '10.0.0.7:9100' }; // no ECS target at all
+    const res = await stack.post(JSON.stringify(payload));
+    expect(res.status).toBe(207);
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1g6zv0ce8oghu7k4zr')).toBe('Stopped');
+    expect(res.json.data.targets).toContainEqual(expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'InvalidTarget', message: expect.stringContaining('/alerts/1') }) }));
+  });
+
   it('the same notification again is a duplicate: no second stop', async () => {
     emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
     emu.seedInvocation({ instances: [running('i-bp1f7k0mkx9e6pqq2n3a')] });

@@ -306,18 +306,23 @@ describe('Alertmanager / ARMS / Grafana', () => {
     expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', invokeId: 't-q', instanceIds: ['i-one', 'i-two'] }]);
   });
 
-  it('`instance` that is not an ECS id is ignored; a firing alert with no target is a 400 naming the labels we read', () => {
-    const err = refusal(() => adapt(input(am([alert({ instance_id: 'i-ok' }), alert({ instance: '10.0.0.1:9100' })])), opts));
+  it('`instance` that is not an ECS id is ignored; a firing alert with no target is reported, naming the labels we read', () => {
+    // Beside a usable alert: that one is stopped, this one reported (Alertmanager never retries a 4xx).
+    const a = ok(input(am([alert({ instance_id: 'i-ok' }), alert({ instance: '10.0.0.1:9100' })])));
+    expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', instanceIds: ['i-ok'] }]);
+    expect(a.refused).toEqual([{ path: '/alerts/1', message: expect.stringMatching(/invoke_id.*instance_id/) }]);
+    // Alone: nothing can be done, so the notification is refused.
+    const err = refusal(() => adapt(input(am([alert({ instance: '10.0.0.1:9100' })])), opts));
     expect(err.status).toBe(400);
-    expect(err.details).toHaveLength(1);
-    expect(err.details[0].path).toBe('/alerts/1');
-    expect(err.details[0].message).toMatch(/invoke_id.*instance_id/);
+    expect(err.details[0].path).toBe('/alerts/0');
   });
 
-  it('a bad instance id in a label is a 400 pointing at that label', () => {
-    const err = refusal(() => adapt(input(am([alert({ instance_id: 'i-good' }), alert({ instance_id: 'I-Bad!' })])), opts));
-    expect(err.status).toBe(400);
-    expect(err.details).toEqual([{ path: '/alerts/1/labels/instance_id', message: expect.stringContaining('must match pattern') }]);
+  it('a bad instance id in a label is reported at that label; alone it is a 400', () => {
+    const a = ok(input(am([alert({ instance_id: 'i-good' }), alert({ instance_id: 'I-Bad!' })])));
+    expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', instanceIds: ['i-good'] }]);
+    expect(a.refused).toEqual([{ path: '/alerts/1/labels/instance_id', message: expect.stringContaining('must match pattern') }]);
+    const err = refusal(() => adapt(input(am([alert({ instance_id: 'I-Bad!' })])), opts));
+    expect(err.details).toEqual([{ path: '/alerts/0/labels/instance_id', message: expect.stringContaining('must match pattern') }]);
   });
 
   it('bad invoke id, region and command id point at where they came from (label, annotation, query)', () => {
@@ -598,13 +603,18 @@ describe('EventBridge', () => {
   it('canonical data is strict like the direct source, with paths into the batch', () => {
     const bad = custom();
     bad.data = { regionId: 'cn-shanghai', invokeId: 't-1', instanceIds: ['BAD'], extra: true };
-    const err = refusal(() => adapt(input([custom(), bad]), opts));
-    expect(err.details).toEqual(
+    // In a batch beside a good event: the good one is acted on, the bad one reported.
+    const a = ok(input([custom(), bad]));
+    expect(a.requests).toHaveLength(1);
+    expect(a.refused).toEqual(
       expect.arrayContaining([
         { path: '/1/data/extra', message: 'is not a known field' },
         { path: '/1/data/instanceIds/0', message: expect.stringContaining('pattern') },
       ]),
     );
+    // Nothing usable: refused.
+    const err = refusal(() => adapt(input([bad]), opts));
+    expect(err.details).toEqual(expect.arrayContaining([{ path: '/0/data/extra', message: 'is not a known field' }]));
   });
 
   it('canonical data without regionId takes aliyunregionid', () => {
@@ -754,7 +764,8 @@ describe('hostile input never throws anything but a RequestError', () => {
         }
         invariants(a);
         const present = (v?: string) => (v && v !== 'null' ? v : undefined);
-        for (const al of alerts.filter((x) => x.status === 'firing')) {
+        for (const [i, al] of alerts.entries()) {
+          if (al.status !== 'firing' || a.refused?.some((d) => d.path.startsWith(`/alerts/${i}/`) || d.path === `/alerts/${i}`)) continue;
           const region = present(al.labels.region_id) ?? 'cn-shanghai';
           const inst = present(al.labels.instance_id);
           const inv = present(al.labels.invoke_id);
@@ -768,13 +779,11 @@ describe('hostile input never throws anything but a RequestError', () => {
     );
   });
 
-  it('huge arrays and deep nesting are refused quickly', () => {
-    const started = Date.now();
+  it('huge arrays and deep nesting are refused (no hang: the suite timeout bounds it)', () => {
     expect(refusal(() => adapt(input({ alerts: Array.from({ length: 100000 }, () => 0) }), opts)).status).toBe(413);
     expect(refusal(() => adapt(input(Array.from({ length: 50000 }, () => ({ specversion: '1.0' }))), opts)).status).toBe(413);
     expect(refusal(() => adapt(input('['.repeat(5000) + ']'.repeat(5000)), opts)).status).toBe(400);
     expect(refusal(() => adapt(input({ alertState: 'ALERT', dimensions: '{a=b}'.repeat(20000) }), opts)).status).toBe(400);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 

@@ -106,13 +106,15 @@ export function adaptAlertGroup(
     if (request) requests.push(request);
   });
 
-  if (errors.length > 0) throw refuse(`${kind} notification has firing alerts that cannot be acted on`, errors);
+  // Refuse only when nothing can be acted on; otherwise stop what can be and report the rest.
+  if (errors.length > 0 && requests.length === 0) throw refuse(`${kind} notification has firing alerts that cannot be acted on`, errors);
   const merged = consolidate(requests);
   return {
     source: kind,
     requests: merged,
     skipped: skippedEntries(resolved, 'alert resolved', merged),
     dedupeKey: firing.length > 0 ? dedupeKey(kind, `${group.groupKey ?? ''}|${firing.sort().join(',')}`) : undefined,
+    refused: errors.length > 0 ? errors : undefined,
   };
 }
 

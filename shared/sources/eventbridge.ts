@@ -67,8 +67,16 @@ export function adaptEventBridge(value: unknown, input: SourceInput, options: Ad
     const request = isEcsEvent(item, data) ? fromEcsEvent(item, data, prefix, input, options, errors) : fromCanonical(item, data, prefix, input, options, errors);
     if (request) requests.push(request);
   });
-  if (errors.length > 0) throw refuse(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
-  return { source: 'eventbridge', requests: consolidate(requests), skipped: [], dedupeKey: dedupeKey('eventbridge', keys.join(',')) };
+  // A batch with some usable events stops those and reports the rest (FC counts a returned
+  // result as success, so a refused batch would never be retried).
+  if (errors.length > 0 && requests.length === 0) throw refuse(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
+  return {
+    source: 'eventbridge',
+    requests: consolidate(requests),
+    skipped: [],
+    dedupeKey: dedupeKey('eventbridge', keys.join(',')),
+    refused: errors.length > 0 ? errors : undefined,
+  };
 }
 
 /** `data` as a value: an object as is; a string (a producer that stringified JSON) or `data_base64` parsed. */
