@@ -8,6 +8,23 @@ export interface FcFunction {
 }
 
 /**
+ * An event or timer invocation that could not finish in a way a retry can fix. Thrown so
+ * FC's asynchronous retry (asyncInvokeConfig, EventBridge deliveries) runs it again, the
+ * way an HTTP sender retries a 5xx; the redelivery re-stops only what is not yet stopped.
+ * The full result event has already been logged (and published) and rides along.
+ */
+export class RetryableStopError extends Error {
+  constructor(readonly result: ResultEvent) {
+    const { counts, error } = result.data;
+    super(
+      `stop incomplete, a retry can help: ${counts.failed} of ${counts.requested} target(s) failed (${error?.code ?? 'error'}); ` +
+        `result event ${result.id}`,
+    );
+    this.name = 'RetryableStopError';
+  }
+}
+
+/**
  * The two FC entry points over one lazily built Runtime (one per FC instance): HTTP
  * triggers get the FC HTTP response, events and timers the result event itself.
  */
@@ -20,7 +37,9 @@ export function createFunction(make: () => Runtime): FcFunction {
     },
     async handler(event, context) {
       const { trigger, verdict } = await instance().handle(event, context);
-      return trigger === 'http' ? toHttpResponse(verdict) : verdict.event;
+      if (trigger === 'http') return toHttpResponse(verdict);
+      if (verdict.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable)) throw new RetryableStopError(verdict.event);
+      return verdict.event;
     },
   };
 }

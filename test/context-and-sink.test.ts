@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
-import { createFunction } from '../shared/handler.js';
+import { createFunction, RetryableStopError } from '../shared/handler.js';
 import { liveReadTimers } from '../shared/ecs/read-timers.js';
 import { Runtime } from '../shared/runtime.js';
 import type { ResultEvent } from '../shared/types.js';
@@ -62,6 +62,34 @@ describe("FC's context.credentials as the source", () => {
     expect(event.data.outcome).toBe('stopped');
     expect(emu.requests({ service: 'ecs' }).every((r) => r.accessKeyId === fcKeys.accessKeyId)).toBe(true);
     expect(emu.requests({ service: 'sts' })).toHaveLength(0);
+  });
+});
+
+describe('event invocations that a retry can finish', () => {
+  it('throw (so FC retries the async invocation), and the retry stops only what is left', async () => {
+    stack = await startStack({ ECS_MAX_ATTEMPTS: '1', ECS_CONCURRENCY: '1', VERIFY: 'false' });
+    const ids = instanceIds(60, 'i-evretry');
+    const inv = emu.seedInvocation({ instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const event = { specversion: '1.0', id: 'evt-retry-1', source: 'ops.rollout', type: 'ops:Rollout:Abort', aliyunregionid: 'cn-hangzhou', data: { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids } };
+    emu.injectFault({ service: 'ecs', action: 'StopInvocation', status: 503, code: 'ServiceUnavailable', message: 'busy', times: 1 });
+    const err = await stack.invoke(event).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryableStopError);
+    expect((err as RetryableStopError).message).toMatch(/50 of 60 target\(s\) failed \(ServiceUnavailable\)/);
+    expect((err as RetryableStopError).result.data.counts).toMatchObject({ stopped: 10, failed: 50 });
+    // FC delivers the same event again: only the 50 that failed are stopped now.
+    emu.clearRequests();
+    const second = await stack.invoke(event);
+    expect(second.data.counts).toMatchObject({ requested: 60, stopped: 60, failed: 0 });
+    const calls = emu.requests({ service: 'ecs', action: 'StopInvocation' });
+    expect(calls).toHaveLength(1);
+    expect(Object.keys(calls[0].params).filter((k) => k.startsWith('InstanceId.'))).toHaveLength(50);
+  });
+
+  it('a failure no retry can fix is returned, not thrown', async () => {
+    stack = await startStack();
+    const result = await stack.invoke({ regionId: 'cn-hangzhou', invokeId: 't-doesnotexist' });
+    expect(result.data.outcome).toBe('failed');
+    expect(result.data.targets[0].error?.code).toBe('InvalidInvokeId.NotFound');
   });
 });
 
