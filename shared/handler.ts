@@ -1,3 +1,4 @@
+import { hasRetryableFailure } from './events/result.js';
 import type { FcContext, Runtime } from './runtime.js';
 import { toHttpResponse, type HttpResponse } from './triggers/respond.js';
 import type { ResultEvent } from './types.js';
@@ -38,7 +39,7 @@ export function createFunction(make: () => Runtime): FcFunction {
     async handler(event, context) {
       const { trigger, verdict } = await instance().handle(event, context);
       if (trigger === 'http') return toHttpResponse(verdict);
-      if (verdict.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable)) throw new RetryableStopError(verdict.event);
+      if (hasRetryableFailure(verdict)) throw new RetryableStopError(verdict.event);
       return verdict.event;
     },
   };

@@ -5,7 +5,7 @@ import type { DedupeCache } from './dedupe.js';
 import type { EcsApi } from './ecs/client.js';
 import type { RetryPolicy } from './ecs/retry.js';
 import { RequestError } from './errors.js';
-import { asDuplicate, buildResult, type Origin, type Verdict } from './events/result.js';
+import { asDuplicate, buildResult, hasRetryableFailure, type Origin, type Verdict } from './events/result.js';
 import type { Logger } from './log.js';
 import { checkPolicy } from './policy.js';
 import { adapt } from './sources/index.js';
@@ -188,9 +188,6 @@ function cacheKey(adapted: Adapted): string | undefined {
   return `${adapted.dedupeKey}#${digest}`;
 }
 
-function hasRetryableFailure(v: Verdict): boolean {
-  return v.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable);
-}
 
 function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger): Verdict {
   if (err instanceof RequestError) {

@@ -106,6 +106,11 @@ export function buildResult(input: ResultInput): Verdict {
   return { event, status, headers };
 }
 
+/** Some target failed in a way a retry can fix (HTTP senders get 5xx; events are thrown back to FC). */
+export function hasRetryableFailure(v: Verdict): boolean {
+  return v.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable);
+}
+
 /** A repeat of an earlier request: same targets, marked as such, nothing called. */
 export function asDuplicate(first: Verdict, requestId: string): Verdict {
   const event: ResultEvent = {

@@ -29,8 +29,8 @@ export interface Resolved {
 
 /** Invocation-level statuses that can still have something to stop. */
 export const LIVE_INVOKE_STATUSES = ['Running', 'Pending', 'Scheduled'] as const;
-/** Instance-level statuses that mean "still going". */
-const LIVE_INSTANCE = new Set(['Running', 'Pending', 'Scheduled', 'Stopping']);
+/** Instance-level statuses that mean "still going" (verification waits on the same set). */
+export const LIVE_INSTANCE: ReadonlySet<string> = new Set(['Running', 'Pending', 'Scheduled', 'Stopping']);
 
 export interface ResolveOptions {
   concurrency: number;

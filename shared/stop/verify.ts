@@ -2,6 +2,7 @@ import { mapLimit } from '../concurrency.js';
 import type { EcsApi, Invocation } from '../ecs/client.js';
 import { withRetry, type RetryPolicy } from '../ecs/retry.js';
 import type { TargetResult } from '../types.js';
+import { LIVE_INSTANCE } from './resolve.js';
 import { targetError } from './target-error.js';
 
 // StopInvocation's documented semantics: executions not yet started are cancelled, ones
@@ -9,7 +10,6 @@ import { targetError } from './target-error.js';
 // that, never what we hoped: a target still Running after the grace period is not
 // "stopped".
 
-const IN_PROGRESS = new Set(['Running', 'Stopping', 'Pending', 'Scheduled']);
 /** What a stop leaves behind: stopped while running, or cancelled before it started. */
 const STOPPED = new Set(['Stopped', 'Cancelled', 'Terminated']);
 
@@ -43,6 +43,7 @@ export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, option
   const pollMs = options.pollMs ?? 250;
   const verified = await mapLimit([...groups.values()], options.concurrency, async (g) => {
     const until = Math.min(Date.now() + options.graceMs, options.deadline);
+    const whole = g.targets.some((t) => t.instanceId === undefined);
     for (;;) {
       let invocation: Invocation | undefined;
       try {
@@ -58,13 +59,12 @@ export async function verifyTargets(targets: TargetResult[], ecs: EcsApi, option
       // A periodic invocation stopped as a whole schedules no further runs; its instances'
       // last runs may have ended long ago, so the invocation's own status is what counts.
       // Stopped on some instances only, each instance keeps its own status.
-      const whole = g.targets.some((t) => t.instanceId === undefined);
       const periodic = whole && invocation?.repeatMode !== undefined && invocation.repeatMode !== 'Once' && invocation.invocationStatus !== undefined;
       const states = new Map<string, string | undefined>(
         (invocation?.instances ?? []).map((i) => [i.instanceId, periodic ? invocation?.invocationStatus : i.invocationStatus]),
       );
       const expanded = expand(g.targets, states);
-      const stillGoing = expanded.some((t) => t.invocationStatus !== undefined && IN_PROGRESS.has(t.invocationStatus));
+      const stillGoing = expanded.some((t) => t.invocationStatus !== undefined && LIVE_INSTANCE.has(t.invocationStatus));
       if (!stillGoing || Date.now() + pollMs > until) return expanded.map(judge);
       await sleep(pollMs);
     }
@@ -93,7 +93,7 @@ function expand(targets: TargetResult[], states: Map<string, string | undefined>
 function judge(t: TargetResult): TargetResult {
   const s = t.invocationStatus;
   if (s === undefined || STOPPED.has(s)) return t;
-  if (IN_PROGRESS.has(s)) {
+  if (LIVE_INSTANCE.has(s)) {
     return {
       ...t,
       status: 'failed',
