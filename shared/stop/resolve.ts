@@ -1,8 +1,9 @@
 import { mapLimit } from '../concurrency.js';
 import type { EcsApi, Invocation } from '../ecs/client.js';
 import { EcsError } from '../ecs/errors.js';
-import { withRetry, type RetryPolicy } from '../ecs/retry.js';
+import type { RetryPolicy } from '../ecs/retry.js';
 import type { StopRequest, TargetResult } from '../types.js';
+import { listInvocations } from './list.js';
 import { targetError } from './target-error.js';
 
 // Requests → concrete work: (region, invocation, instances). A request that names an
@@ -147,25 +148,9 @@ async function listLive(
   retry: RetryPolicy,
   count: () => void,
 ): Promise<Invocation[]> {
-  const out = new Map<string, Invocation>();
-  for (const invokeStatus of LIVE_INVOKE_STATUSES) {
-    let nextToken: string | undefined;
-    let pages = 0;
-    do {
-      const { value: page } = await withRetry(retry, () => {
-        count();
-        return ecs.describeInvocations({ ...filter, invokeStatus, nextToken, maxResults: 50 });
-      });
-      for (const inv of page.invocations) {
-        if (filter.commandId && inv.commandId && inv.commandId !== filter.commandId) continue;
-        if (filter.commandName && inv.commandName && inv.commandName !== filter.commandName) continue;
-        out.set(inv.invokeId, inv);
-      }
-      nextToken = page.nextToken;
-      if (++pages > 100) throw new EcsError('TooManyPages', 'DescribeInvocations returned more than 100 pages', false);
-    } while (nextToken);
-  }
-  return [...out.values()];
+  const { regionId, instanceId, commandId, commandName } = filter;
+  const all = await listInvocations(ecs, { regionId, instanceId, commandId, commandName }, LIVE_INVOKE_STATUSES, retry, count);
+  return all.filter((inv) => !(commandId && inv.commandId && inv.commandId !== commandId) && !(commandName && inv.commandName && inv.commandName !== commandName));
 }
 
 function filterText(r: StopRequest): string {
