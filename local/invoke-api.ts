@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Route } from './server.js';
 
 // The FC 2016-08-15 invoke API (`POST /2016-08-15/services/{s}/functions/{f}/invocations`)
 // served by the local runtime, so `@alicloud/fc2`'s invokeFunction drives the local
@@ -15,7 +16,6 @@ export interface InvokeApiOptions {
   accessKeySecretFor(accessKeyId: string): string | undefined;
 }
 
-type Route = (req: IncomingMessage, body: Buffer, res: ServerResponse, invoke: (event: Buffer) => Promise<unknown>) => Promise<boolean>;
 
 export function fcInvokeRoute(options: InvokeApiOptions): Route {
   return async (req, body, res, invoke) => {

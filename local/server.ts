@@ -18,6 +18,9 @@ export interface LocalFunction {
   initialize?(context: FcContextLike): Promise<void>;
 }
 
+/** An extra route: answers the request itself and returns true, or returns false to pass. */
+export type Route = (req: IncomingMessage, body: Buffer, res: ServerResponse, invoke: (event: Buffer) => Promise<unknown>) => Promise<boolean>;
+
 export interface LocalOptions {
   port?: number;
   host?: string;
@@ -26,7 +29,7 @@ export interface LocalOptions {
   functionName?: string;
   timeoutSeconds?: number;
   /** Extra routes (the FC invoke API) get first look at a request; return true if handled. */
-  routes?: Array<(req: IncomingMessage, body: Buffer, res: ServerResponse, invoke: (event: Buffer) => Promise<unknown>) => Promise<boolean>>;
+  routes?: Route[];
 }
 
 export interface LocalRuntime {
