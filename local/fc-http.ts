@@ -43,8 +43,10 @@ export function toFcEvent(req: IncomingMessage, body: Buffer, accountId: string,
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[canonical(name)] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // FC joins a repeated parameter's values with commas ("parameter2": "value1,value2",
+  // https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function).
   const queryParameters: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) if (!(k in queryParameters)) queryParameters[k] = v;
+  for (const [k, v] of url.searchParams) queryParameters[k] = Object.hasOwn(queryParameters, k) ? `${queryParameters[k]},${v}` : v;
   let text: string | undefined;
   try {
     text = utf8.decode(body);

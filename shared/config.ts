@@ -22,6 +22,8 @@ export interface Config {
   allowedRegions?: string[];
   auth: AuthConfig;
   maxInstances: number;
+  /** Largest HTTP or event body accepted, after Content-Encoding is undone. */
+  maxBodyBytes: number;
   ecsConcurrency: number;
   ecsTimeoutMs: number;
   ecsMaxAttempts: number;
@@ -36,6 +38,12 @@ export interface Config {
   /** Values that must never reach a log line (secrets from the environment). */
   secrets: string[];
 }
+
+/**
+ * 4 MiB: eight times a realistic 1,000-alert Alertmanager group (~500 kB), and what a
+ * 128 MB instance parses with room to spare (README "Limits" has the measurement).
+ */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const BOOL = '^(true|false|1|0|yes|no)$';
 const INT = (min: number, max: number) => ({ pattern: '^[0-9]{1,9}$', min, max });
@@ -63,6 +71,7 @@ const VARS: Record<string, VarSpec> = {
   WEBHOOK_BASIC_AUTH: { pattern: '^[^,:]+:[^,]+(,[^,:]+:[^,]+)*$', hint: 'a comma list of user:password', secret: true },
   ALLOW_UNAUTHENTICATED: { pattern: BOOL, hint: 'true or false' },
   MAX_INSTANCES: { ...INT(1, 10000), hint: 'an integer from 1 to 10000' },
+  MAX_BODY_BYTES: { ...INT(1024, 32 * 1024 * 1024), hint: 'an integer from 1024 to 33554432 (FC accepts at most 32 MB for a synchronous HTTP request)' },
   ECS_CONCURRENCY: { ...INT(1, 50), hint: 'an integer from 1 to 50' },
   ECS_TIMEOUT_MS: { ...INT(100, 60000), hint: 'an integer from 100 to 60000' },
   ECS_MAX_ATTEMPTS: { ...INT(1, 10), hint: 'an integer from 1 to 10' },
@@ -148,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedRegions,
     auth,
     maxInstances: int('MAX_INSTANCES', 1000),
+    maxBodyBytes: int('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     // 20 in flight: MAX_INSTANCES (1000) ids are 20 chunks, one wave; far below ECS's 1000 calls/min.
     ecsConcurrency: int('ECS_CONCURRENCY', 20),
     ecsTimeoutMs: int('ECS_TIMEOUT_MS', 5000),

@@ -205,11 +205,17 @@ export function classify(err: unknown, assumingRole: boolean): CredentialError {
   if (/the access key secret is invalid/i.test(message)) {
     return new CredentialError('STS.SignatureDoesNotMatch', `${what} failed: the source access key secret is invalid`, false);
   }
-  if (/timeout|timed out|ECONNRESET|ECONNREFUSED|EPIPE|socket hang up|ENOTFOUND|EAI_AGAIN|refresh session token failed/i.test(message)) {
-    return new CredentialError('STS.Unavailable', `${what} failed: STS did not answer usefully (${message.slice(0, 120)})`, true);
+  // The library's own text is not passed on: it can quote STS's answer, keys included (a
+  // truncated 200 gives `unmarshal fail: {"AccessKeySecret":…`). Only what we recognise is said.
+  const network = /timeout|timed out|ECONNRESET|ECONNREFUSED|EPIPE|socket hang up|ENOTFOUND|EAI_AGAIN/i.exec(message)?.[0];
+  if (network || /refresh session token failed/i.test(message)) {
+    return new CredentialError('STS.Unavailable', `${what} failed: STS did not answer usefully (${network ?? 'no session'})`, true);
+  }
+  if (/unmarshal|JSON|Unexpected (token|end)/i.test(message)) {
+    return new CredentialError('STS.BadResponse', `${what} failed: STS answered with a body that could not be read`, true);
   }
   if (/unable to get credentials|could not find|not found|is empty|must be/i.test(message)) {
-    return new CredentialError('NoCredentials', `${what} failed: no source credentials (${message.slice(0, 160)})`, false);
+    return new CredentialError('NoCredentials', `${what} failed: no source credentials were found (environment, FC context or the credentials chain)`, false);
   }
-  return new CredentialError('CredentialError', `${what} failed: ${message.slice(0, 160)}`, true);
+  return new CredentialError('CredentialError', `${what} failed (${err instanceof Error ? err.name : typeof err})`, true);
 }

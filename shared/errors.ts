@@ -1,19 +1,29 @@
 import type { ErrorBody, ErrorDetail } from './types.js';
 
+/** Error details per refusal; the rest are summarized in one line. */
+export const MAX_DETAILS = 50;
+const MAX_MESSAGE = 2000;
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 /**
  * A refusal the caller can act on: carries the HTTP status and the §2.5 error body.
  * Thrown by any stage before ECS is touched; the pipeline turns it into a `rejected` result.
  */
 export class RequestError extends Error {
+  readonly details: ErrorDetail[];
+
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: ErrorDetail[] = [],
+    details: ErrorDetail[] = [],
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(clip(message, MAX_MESSAGE));
     this.name = 'RequestError';
+    // Bounded whatever the input: 30,000 bad ids make 50 details and one summary line.
+    this.details = details.slice(0, MAX_DETAILS).map((d) => ({ path: clip(d.path, 300), message: clip(d.message, 500) }));
+    if (details.length > MAX_DETAILS) this.details.push({ path: '/', message: `and ${details.length - MAX_DETAILS} more problems like these` });
   }
 
   toBody(): ErrorBody {

@@ -53,6 +53,7 @@ export class Logger {
     } catch {
       line = JSON.stringify({ time: record.time, level, msg, note: 'fields not serialisable' });
     }
+    if (Buffer.byteLength(line) > MAX_LINE_BYTES) line = truncated(line, record.time, level, msg);
     this.out(line + '\n');
   }
 
@@ -76,6 +77,28 @@ export class Logger {
       // symbol; the short lower-case prose of our own messages ("the Basic credentials are …")
       // has none of these.
       .replace(/\b(Bearer|Basic|ACS3-HMAC-SHA256|acs|FC)\s+(?:[A-Za-z0-9+/=_.:,-]{16,}|(?=[A-Za-z0-9+/=_.:,-]*[A-Z0-9+/=:])[A-Za-z0-9+/=_.:,-]{8,})/g, `$1 ${REDACTED}`)
-      .replace(/\b(SecurityToken|Signature|AccessKeySecret)(=|%3D)[^&\s"]+/gi, `$1$2${REDACTED}`);
+      // JSON, also quoted inside another string: "AccessKeySecret":"…" (a truncated value runs to the end).
+      .replace(JSON_FORM, (_m, q1: string, name: string, q2: string, q3: string) => `${q1}"${name}${q2}":${q3}"${REDACTED}`)
+      // Header: x-acs-security-token: …, Authorization: … (to the end of the line or field).
+      .replace(HEADER_FORM, (_m, lead: string, name: string) => `${lead}${name}: ${REDACTED}`)
+      // key=value and URLs: ?Signature=…&SecurityToken=…
+      .replace(PAIR_FORM, (_m, name: string, eq: string) => `${name}${eq}${REDACTED}`);
   }
+}
+
+/** Names of credential-like fields, as they appear in keys, headers and query strings. */
+const NAME = String.raw`[A-Za-z0-9_.-]*(?:secret|token|password|passwd|signature|authorization|credential|accesskey|cookie|external_?id)[A-Za-z0-9_.-]*`;
+const JSON_FORM = new RegExp(String.raw`(\\?)"(${NAME})(\\?)"\s*:\s*(\\?)"(?:[^"\\]|\\(?!"))*`, 'gi');
+const HEADER_FORM = new RegExp(String.raw`(^|[\s{,;(])(${NAME}):[ \t]*(?!(?:Bearer|Basic|ACS3-HMAC-SHA256|acs|FC) \[redacted\])[^\s<\[",;}][^\r\n",;}]*`, 'gim');
+const PAIR_FORM = new RegExp(String.raw`\b(${NAME})(=|%3D)(?![<\[])[^&\s"',;]+`, 'gi');
+
+/** FC ships each stdout line to SLS, which caps a log entry; a longer record is cut with a marker. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Still one JSON object: the head of the original line as text, and how long it was. */
+function truncated(line: string, time: string, level: LogLevel, msg: string): string {
+  // Re-quoting can triple a character's bytes (a UTF-8 character, an escaped quote), so a
+  // third of the cap in characters always fits.
+  const head = line.slice(0, Math.floor((MAX_LINE_BYTES - 1024) / 3));
+  return JSON.stringify({ time, level, msg, truncated: true, originalBytes: Buffer.byteLength(line), head: `${head}…[truncated]` });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { authenticate } from './auth/index.js';
+import { authenticate, type AuthResult } from './auth/index.js';
 import type { Config } from './config.js';
 import type { DedupeCache } from './dedupe.js';
 import type { EcsApi } from './ecs/client.js';
@@ -14,6 +14,7 @@ import { pairKey, stopAll } from './stop/stop.js';
 import { sweepTargets } from './stop/sweep.js';
 import { verifyTargets } from './stop/verify.js';
 import { decodeEvent, checkHttpEnvelope, type Decoded } from './triggers/decode.js';
+import { checkQuery, refuseUnsignedSteering, type CheckedQuery } from './triggers/query.js';
 import type { Adapted, TargetResult } from './types.js';
 
 // decode → authenticate → adapt → validate/policy → dedupe → resolve → stop → verify → emit.
@@ -50,19 +51,23 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
   let trusted = false;
 
   try {
-    decoded = decodeEvent(raw);
-    if (decoded.trigger === 'http') {
-      checkHttpEnvelope(decoded);
-      const auth = authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, deps.config.auth);
-      log.debug('authenticated', { method: auth.method });
-    }
+    decoded = decodeEvent(raw, deps.config.maxBodyBytes);
+    const auth = decoded.trigger === 'http' ? admitHttp(decoded, deps) : undefined;
     trusted = true;
-    const { token: _token, ...query } = decoded.query;
-    adapted = adapt(
-      { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers, timer: decoded.timer },
-      { defaultRegion: inv.region },
+    let query: CheckedQuery = {};
+    if (decoded.trigger === 'http' && auth) {
+      log.debug('authenticated', { method: auth.method });
+      query = checkQuery(decoded.query);
+      // Only what the credential covers steers a stop (README "Security model").
+      if (!auth.coversUrl) refuseUnsignedSteering(query, auth.method);
+    }
+    adapted = checkPolicy(
+      adapt(
+        { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers, timer: decoded.timer },
+        { defaultRegion: inv.region },
+      ),
+      deps.config,
     );
-    checkPolicy(adapted, deps.config);
 
     const key = cacheKey(adapted);
     const earlier = key && deps.dedupe.enabled ? deps.dedupe.get(key) : undefined;
@@ -82,7 +87,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
       verdict = await work;
     }
   } catch (err) {
-    verdict = refuse(err, decoded?.trigger ?? 'event', adapted, inv, started, log);
+    verdict = refuse(err, decoded?.trigger ?? 'event', adapted, inv, started, log, !trusted);
   }
 
   log.info('stop-invocation result', {
@@ -102,6 +107,12 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
   // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never published.
   if (deps.emit && trusted) await publishWithin(deps.emit(verdict), inv.deadline + PUBLISH_GRACE_MS - Date.now(), log);
   return { trigger: decoded?.trigger ?? 'event', verdict };
+}
+
+/** The HTTP envelope and its credentials: everything checked before the caller is known. */
+function admitHttp(decoded: Decoded, deps: Deps): AuthResult {
+  checkHttpEnvelope(decoded, deps.config.maxBodyBytes);
+  return authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, deps.config.auth);
 }
 
 async function execute(
@@ -137,6 +148,7 @@ async function execute(
     targets = verified.targets;
     verifyCalls = verified.calls;
   }
+  targets.push(...(adapted.denied ?? []));
   targets.push(...adapted.skipped.map((s): TargetResult => ({ ...s, status: 'skipped' })));
   targets.push(
     ...(adapted.refused ?? []).map(
@@ -189,9 +201,10 @@ function cacheKey(adapted: Adapted): string | undefined {
 }
 
 
-function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger): Verdict {
+function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger, anonymous = false): Verdict {
   if (err instanceof RequestError) {
     const verdict = buildResult({
+      anonymous,
       origin: inv,
       trigger,
       source: adapted?.source,

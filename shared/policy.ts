@@ -1,29 +1,52 @@
 import type { Config } from './config.js';
 import { RequestError } from './errors.js';
-import type { Adapted } from './types.js';
+import type { Adapted, StopRequest, TargetResult } from './types.js';
 
-// Rules that hold whatever the source: only allowed regions, and no more instance ids
-// per request than MAX_INSTANCES. Checked before any ECS call so a refusal is total.
+// Rules that hold whatever the source: no more instance ids per request than MAX_INSTANCES
+// (a refusal of the whole request), and only allowed regions — per target, like an unusable
+// alert: the allowed stops go ahead, the others are `failed RegionNotAllowed`. Only a
+// payload whose every target is outside ALLOWED_REGIONS is refused whole (403). Checked
+// before any ECS call.
 
-export function checkPolicy(adapted: Adapted, config: Config): void {
-  const allowed = config.allowedRegions;
-  if (allowed) {
-    const regions = [...adapted.requests.map((r) => r.regionId), ...(adapted.sweep?.regionIds ?? [])];
-    const denied = [...new Set(regions.filter((r) => !allowed.includes(r)))];
-    if (denied.length > 0) {
-      throw new RequestError(
-        403,
-        'RegionNotAllowed',
-        `region ${denied.join(', ')} is not in ALLOWED_REGIONS (${allowed.join(', ')})`,
-        adapted.requests.map((r, i) => ({ r, i })).filter(({ r }) => denied.includes(r.regionId))
-          .map(({ i }) => ({ path: adapted.requests.length > 1 ? `/requests/${i}/regionId` : '/regionId', message: 'is not an allowed region' })),
-      );
-    }
-  }
+export function checkPolicy(adapted: Adapted, config: Config): Adapted {
   const total = adapted.requests.reduce((n, r) => n + (r.instanceIds?.length ?? 0), 0);
   if (total > config.maxInstances) {
     throw new RequestError(400, 'TooManyInstances', `${total} instance ids in one request; the limit is MAX_INSTANCES=${config.maxInstances}`, [
       { path: '/instanceIds', message: `must have at most ${config.maxInstances} items` },
     ]);
   }
+  const allowed = config.allowedRegions;
+  if (!allowed) return adapted;
+  const notAllowed = (region: string) => !allowed.includes(region);
+  const message = (regions: string[]) => `region ${[...new Set(regions)].join(', ')} is not in ALLOWED_REGIONS (${allowed.join(', ')})`;
+
+  // A sweep is the operator's own timer configuration: a region outside the list is a mistake to fix.
+  const sweepDenied = (adapted.sweep?.regionIds ?? []).filter(notAllowed);
+  if (sweepDenied.length > 0) {
+    throw new RequestError(403, 'RegionNotAllowed', message(sweepDenied), [{ path: '/regionIds', message: 'names a region that is not allowed' }]);
+  }
+
+  const denied = adapted.requests.filter((r) => notAllowed(r.regionId));
+  if (denied.length === 0) return adapted;
+  if (denied.length === adapted.requests.length) {
+    throw new RequestError(
+      403,
+      'RegionNotAllowed',
+      message(denied.map((r) => r.regionId)),
+      adapted.requests.map((_, i) => ({ path: adapted.requests.length > 1 ? `/requests/${i}/regionId` : '/regionId', message: 'is not an allowed region' })).slice(0, 50),
+    );
+  }
+  return {
+    ...adapted,
+    requests: adapted.requests.filter((r) => !notAllowed(r.regionId)),
+    denied: [...(adapted.denied ?? []), ...denied.flatMap((r) => deniedTargets(r, message([r.regionId])))],
+  };
+}
+
+/** Every instance id the request named is reported, so the result still accounts for it. */
+function deniedTargets(r: StopRequest, message: string): TargetResult[] {
+  const error = { code: 'RegionNotAllowed', message, retryable: false, statusCode: 403 };
+  const base = { regionId: r.regionId, ...(r.invokeId ? { invokeId: r.invokeId } : {}), status: 'failed' as const };
+  if (!r.instanceIds || r.instanceIds.length === 0) return [{ ...base, error }];
+  return r.instanceIds.map((instanceId) => ({ ...base, instanceId, error }));
 }

@@ -50,6 +50,8 @@ export interface Adapted {
    * dropped, and never a reason to refuse the valid stops (senders do not retry a 4xx).
    */
   refused?: ErrorDetail[];
+  /** Targets a policy rule refused (a region outside ALLOWED_REGIONS): reported as failed, never called. */
+  denied?: TargetResult[];
 }
 
 /** What an adapter sees of the incoming request. Pure data. */

@@ -75,7 +75,7 @@ describe('Standard Webhooks', () => {
   const cfg = config({ webhookSecrets: [SECRET_A] });
 
   it('accepts a request signed with the whsec_ secret', () => {
-    expect(authenticate(input({ headers: standardHeaders(KEY_A) }), cfg)).toEqual({ method: 'standard-webhooks' });
+    expect(authenticate(input({ headers: standardHeaders(KEY_A) }), cfg)).toEqual({ method: 'standard-webhooks', coversUrl: false });
   });
 
   it('accepts when one of several signatures in the header is valid, ignoring other versions', () => {
@@ -179,7 +179,7 @@ describe('Grafana HMAC', () => {
 
   it.each(['x-grafana-alerting-signature', 'x-grafana-alert-signature'])('accepts %s over the body (no timestamp)', (name) => {
     const h = { [name]: grafanaSignature(SECRET_A, BODY) };
-    expect(authenticate(input({ headers: h }), cfg)).toEqual({ method: 'grafana-hmac' });
+    expect(authenticate(input({ headers: h }), cfg)).toEqual({ method: 'grafana-hmac', coversUrl: false });
   });
 
   it.each([
@@ -235,8 +235,8 @@ describe('Bearer, Basic and URL token', () => {
   const cfg = config({ webhookTokens: [TOKEN, TOKEN_2], basicAuth: [{ username: USER, password: PASSWORD }] });
 
   it('accepts a valid bearer token (scheme case-insensitive)', () => {
-    expect(authenticate(input({ headers: { authorization: `Bearer ${TOKEN}` } }), cfg)).toEqual({ method: 'bearer' });
-    expect(authenticate(input({ headers: { authorization: `bearer ${TOKEN_2}` } }), cfg)).toEqual({ method: 'bearer' });
+    expect(authenticate(input({ headers: { authorization: `Bearer ${TOKEN}` } }), cfg)).toEqual({ method: 'bearer', coversUrl: true });
+    expect(authenticate(input({ headers: { authorization: `bearer ${TOKEN_2}` } }), cfg)).toEqual({ method: 'bearer', coversUrl: true });
   });
 
   it('refuses an invalid bearer token with an invalid_token challenge', () => {
@@ -248,7 +248,7 @@ describe('Bearer, Basic and URL token', () => {
   });
 
   it('accepts valid Basic credentials, with a password containing ":"', () => {
-    expect(authenticate(input({ headers: { authorization: basicHeader(USER, PASSWORD) } }), cfg)).toEqual({ method: 'basic' });
+    expect(authenticate(input({ headers: { authorization: basicHeader(USER, PASSWORD) } }), cfg)).toEqual({ method: 'basic', coversUrl: true });
   });
 
   it('refuses wrong Basic user or password, and malformed Basic values', () => {
@@ -259,7 +259,7 @@ describe('Bearer, Basic and URL token', () => {
   });
 
   it('accepts a valid URL token', () => {
-    expect(authenticate(input({ query: { token: TOKEN } }), cfg)).toEqual({ method: 'url-token' });
+    expect(authenticate(input({ query: { token: TOKEN } }), cfg)).toEqual({ method: 'url-token', coversUrl: true });
   });
 
   it('refuses a token in the wrong place', () => {
@@ -329,14 +329,14 @@ describe('acceptance rule', () => {
 
   it('allowUnauthenticated with nothing configured: accepted as unauthenticated', () => {
     const open = config({ allowUnauthenticated: true });
-    expect(authenticate(input(), open)).toEqual({ method: 'unauthenticated' });
-    expect(authenticate(input({ headers: { authorization: 'Bearer whatever' }, query: { token: 'x' } }), open)).toEqual({ method: 'unauthenticated' });
+    expect(authenticate(input(), open)).toEqual({ method: 'unauthenticated', coversUrl: true });
+    expect(authenticate(input({ headers: { authorization: 'Bearer whatever' }, query: { token: 'x' } }), open)).toEqual({ method: 'unauthenticated', coversUrl: true });
   });
 
   it('allowUnauthenticated with credentials configured: bare requests pass, failing credentials do not', () => {
     const open = { ...all, allowUnauthenticated: true };
-    expect(authenticate(input(), open)).toEqual({ method: 'unauthenticated' });
-    expect(authenticate(input({ headers: { authorization: `Bearer ${TOKEN}` } }), open)).toEqual({ method: 'bearer' });
+    expect(authenticate(input(), open)).toEqual({ method: 'unauthenticated', coversUrl: true });
+    expect(authenticate(input({ headers: { authorization: `Bearer ${TOKEN}` } }), open)).toEqual({ method: 'bearer', coversUrl: true });
     refusal(() => authenticate(input({ headers: { authorization: 'Bearer wrong' } }), open));
     refusal(() => authenticate(input({ headers: standardHeaders(KEY_A, { ts: NOW - 3600 }) }), open));
   });

@@ -260,7 +260,7 @@ describe('bad input never reaches ECS', () => {
     { name: 'array body', body: [1, 2], status: 400, path: '/' },
     { name: 'dryRun not boolean', body: { regionId: 'cn-hangzhou', invokeId: 't-abc', dryRun: 'yes' }, status: 400, path: '/dryRun' },
     { name: 'xml content type', body: '<stop/>', headers: { 'content-type': 'application/xml' }, status: 415 },
-    { name: 'too large', body: JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(300 * 1024) }), status: 413 },
+    { name: 'too large', body: JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(4 * 1024 * 1024) }), status: 413 },
     { name: 'GET', body: '', method: 'GET', status: 405 },
     { name: 'no credentials', body: { regionId: 'cn-hangzhou', invokeId: 't-abc' }, headers: { authorization: '' }, status: 401 },
     { name: 'wrong token', body: { regionId: 'cn-hangzhou', invokeId: 't-abc' }, headers: { authorization: 'Bearer wrong-token-wrong-token' }, status: 401 },
@@ -279,7 +279,7 @@ describe('bad input never reaches ECS', () => {
   }
 
   it('an HTTP request far over the limit (too big to parse) still gets an HTTP 413', async () => {
-    const res = await stack.post(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(3 * 1024 * 1024) }));
+    const res = await stack.post(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(9 * 1024 * 1024) }));
     expect(res.status).toBe(413);
     expect(res.json.error?.code).toBe('PayloadTooLarge');
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);

@@ -695,7 +695,7 @@ describe('timer trigger', () => {
   });
 
   it('?source=sweep over HTTP, with ?dryRun', () => {
-    const a = ok(http({ action: 'sweep', regionIds: ['cn-hangzhou'], maxRunningSeconds: 600 }, 'application/json', { source: 'sweep', dryRun: '1' }));
+    const a = ok(http({ action: 'sweep', regionIds: ['cn-hangzhou'], maxRunningSeconds: 600 }, 'application/json', { source: 'sweep', dryRun: 'true' }));
     expect(a.sweep?.dryRun).toBe(true);
   });
 });

@@ -60,7 +60,17 @@ export interface AuthInput {
 
 export interface AuthResult {
   method: CredentialMethod | 'unauthenticated';
+  /**
+   * Whether what admitted the request covers the URL: a bearer, Basic or URL token
+   * authenticates the whole request; an HMAC signature covers only the signed bytes.
+   * With ALLOW_UNAUTHENTICATED (local testing) nothing is covered and nothing is checked,
+   * so the URL is as trusted as the body.
+   */
+  coversUrl: boolean;
 }
+
+/** Credentials that authenticate the whole request, URL included. */
+const URL_COVERING: ReadonlySet<CredentialMethod> = new Set(['bearer', 'basic', 'url-token']);
 
 const REALM = 'fc-stop-invocation';
 
@@ -122,11 +132,11 @@ function decide(input: AuthInput, config: AuthConfig): AuthResult {
 
   consider(verifyUrlToken(query, tokens), tokens.length > 0);
 
-  const verified = checked.find((c) => c.ok);
-  if (verified !== undefined) return { method: verified.method };
+  const verified = checked.filter((c) => c.ok);
+  if (verified.length > 0) return { method: verified[0].method, coversUrl: verified.some((c) => URL_COVERING.has(c.method)) };
 
   const failures = checked.filter((c) => !c.ok);
-  if (config.allowUnauthenticated && failures.length === 0 && !badAuthorization) return { method: 'unauthenticated' };
+  if (config.allowUnauthenticated && failures.length === 0 && !badAuthorization) return { method: 'unauthenticated', coversUrl: true };
 
   const details: ErrorDetail[] = [...failures.map((c) => ({ path: c.path, message: c.reason })), ...notes];
   const accepted = acceptedHere(secrets.length > 0, tokens.length > 0, basic.length > 0);

@@ -23,7 +23,12 @@ export interface ResultInput {
   /** Set for refusals before any ECS call. */
   rejected?: { status: number; error: ErrorBody['error'] };
   scrub?: (text: string) => string;
+  /** Refused before the caller was authenticated: the event names no account, region or function. */
+  anonymous?: boolean;
 }
+
+/** The `source` of a result for an unauthenticated caller (a CloudEvents URI-reference). */
+export const ANONYMOUS_SOURCE = 'fc-stop-invocation';
 
 export interface Verdict {
   event: ResultEvent;
@@ -97,7 +102,7 @@ export function buildResult(input: ResultInput): Verdict {
     specversion: '1.0',
     id: randomUUID(),
     type: 'fc-stop-invocation.result',
-    source: `acs:fc:${input.origin.region}:${input.origin.accountId}:functions/${input.origin.functionName}`,
+    source: input.anonymous ? ANONYMOUS_SOURCE : `acs:fc:${input.origin.region}:${input.origin.accountId}:functions/${input.origin.functionName}`,
     subject: invokeIds.length === 1 ? invokeIds[0] : undefined,
     time: new Date().toISOString(),
     datacontenttype: 'application/json',

@@ -27,8 +27,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `?dryRun=true|1|yes` (query strings carry text only). */
+/** `?dryRun=`, already checked to be exactly 'true' or 'false' (triggers/query.ts): a typo never means "for real". */
 export function queryFlag(value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  return /^(1|true|yes)$/i.test(value);
+  return value === 'true' ? true : value === 'false' ? false : undefined;
 }

@@ -14,8 +14,6 @@ import type { Found, FoundList } from './fields.js';
 /** Alerts per notification and events per batch we accept; more is refused with 413. */
 export const MAX_ALERTS = 1000;
 export const MAX_EVENTS = 100;
-/** Error details per refusal; the rest are summarized in one line. */
-export const MAX_DETAILS = 50;
 /** Dedupe keys longer than this are hashed. */
 export const MAX_KEY_LENGTH = 200;
 /** Free text we copy into `reason`. */
@@ -207,13 +205,9 @@ export function dedupeKey(prefix: string, body: string): string {
   return key.length <= MAX_KEY_LENGTH ? key : `${prefix}:sha256:${sha256Hex(body)}`;
 }
 
-/** A 400 whose details are capped, so a thousand bad alerts do not make a megabyte of errors. */
+/** A 400 for a payload nothing of which can be acted on (details are capped by RequestError). */
 export function refuse(message: string, details: ErrorDetail[]): RequestError {
-  if (details.length <= MAX_DETAILS) return badRequest(message, details);
-  return badRequest(message, [
-    ...details.slice(0, MAX_DETAILS),
-    { path: '/', message: `and ${details.length - MAX_DETAILS} more problems like these` },
-  ]);
+  return badRequest(message, details);
 }
 
 /** Validate a sender's envelope against its (open) schema, or 400 with capped details. */
