@@ -45,8 +45,9 @@ export function toFcEvent(req: IncomingMessage, body: Buffer, accountId: string,
   }
   // FC joins a repeated parameter's values with commas ("parameter2": "value1,value2",
   // https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function).
-  const queryParameters: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) queryParameters[k] = Object.hasOwn(queryParameters, k) ? `${queryParameters[k]},${v}` : v;
+  const joined = new Map<string, string>();
+  for (const [k, v] of url.searchParams) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
+  const queryParameters: Record<string, string> = Object.fromEntries(joined);
   let text: string | undefined;
   try {
     text = utf8.decode(body);

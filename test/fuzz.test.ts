@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TOKEN, type Stack } from './helpers/stack.js';
@@ -69,6 +70,16 @@ const body = fc.oneof(
   fc.constant('\uD800\uDFFF\uFFFE'),
 );
 
+/** Real parameter names, their near misses, and junk; values that are valid, typos, lists and junk. */
+const queryNames = fc.oneof(
+  fc.constantFrom('source', 'regionId', 'region_id', 'dryRun', 'dryrun', 'dry_run', 'DryRun', 'token', 'invokeId', 'instanceId', 'instance_id', 'commandName', 'commandId', 'x', '__proto__'),
+  fc.string({ maxLength: 12 }),
+);
+const queryValues = fc.oneof(
+  fc.constantFrom('true', 'false', '1', 'on', '', 'true,false', 'cn-hangzhou', 'cn-shanghai', 't-abc', 'i-abc', 'i-abc,i-def', 'direct', 'alertmanager', 'sweep', TOKEN),
+  fc.string({ maxLength: 40 }),
+);
+
 const event = fc.record({
   method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'OPTIONS'),
   contentType: contentTypes,
@@ -76,7 +87,7 @@ const event = fc.record({
   base64: fc.constantFrom(false, false, true, 'yes' as unknown as boolean),
   encodeAsBase64: fc.boolean(),
   auth: fc.constantFrom(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, 'Bearer nope-nope-nope', `Basic ${Buffer.from('u:p').toString('base64')}`, ''),
-  query: fc.dictionary(fc.constantFrom('source', 'regionId', 'dryRun', 'token', 'invokeId', 'x'), fc.string(), { maxKeys: 3 }),
+  query: fc.dictionary(queryNames, queryValues, { maxKeys: 3 }),
   extraHeaders: fc.dictionary(fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-grafana-alerting-signature', 'idempotency-key'), fc.string(), { maxKeys: 3 }),
 });
 
@@ -175,5 +186,80 @@ describe('hostile input', () => {
     expect(stack.lines.length).toBeGreaterThan(RUNS);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(stack.emu.keys.accessKeySecret);
+  });
+});
+
+// HMAC signatures cover the body, never the URL (README "Security model"): whatever the query
+// says, a signature-admitted request either does exactly what its signed body says (no
+// query) or is refused before any ECS call.
+describe('query string under every authentication method', () => {
+  const SW_SECRET = 'whsec_' + Buffer.from('fuzz-query-key-0123456789abcdef').toString('base64');
+  const GRAFANA_SECRET = 'fuzz-grafana-secret-0001';
+  let signed: Stack;
+
+  beforeAll(async () => {
+    signed = await startStack({ WEBHOOK_SECRETS: `${SW_SECRET},${GRAFANA_SECRET}` });
+  });
+  afterAll(async () => {
+    await signed.close();
+  });
+
+  const bodies = fc.constantFrom(
+    JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-fuzzquery0001', dryRun: true }),
+    JSON.stringify({ alerts: [{ status: 'firing', labels: { alertname: 'x' }, startsAt: '2026-12-01T00:00:00Z' }] }),
+    JSON.stringify({ alerts: [{ status: 'resolved', labels: { invoke_id: 't-fuzzquery0002' } }] }),
+  );
+  const methods = fc.constantFrom('standard-webhooks', 'grafana-hmac', 'bearer', 'url-token', 'none');
+
+  function headersFor(method: string, body: string): Record<string, string> {
+    const ts = String(Math.floor(Date.now() / 1000));
+    switch (method) {
+      case 'standard-webhooks': {
+        const sig = createHmac('sha256', Buffer.from(SW_SECRET.slice(6), 'base64')).update(`m1.${ts}.${body}`).digest('base64');
+        return { 'webhook-id': 'm1', 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` };
+      }
+      case 'grafana-hmac':
+        return { 'x-grafana-alerting-signature': createHmac('sha256', GRAFANA_SECRET).update(body).digest('hex') };
+      case 'bearer':
+        return { authorization: `Bearer ${TOKEN}` };
+      default:
+        return {};
+    }
+  }
+
+  it(`${Math.floor(RUNS / 4)} random query strings: a refused request never reaches ECS, an HMAC-admitted one never takes targets from the URL`, async () => {
+    let hmacWithQuery = 0;
+    await fc.assert(
+      fc.asyncProperty(bodies, methods, fc.dictionary(queryNames, queryValues, { maxKeys: 3 }), async (body, method, query) => {
+        const q = { ...query };
+        if (method === 'url-token') q.token = TOKEN;
+        const raw = Buffer.from(
+          JSON.stringify({
+            version: 'v1',
+            rawPath: '/stop',
+            headers: { 'Content-Type': 'application/json', ...headersFor(method, body) },
+            queryParameters: q,
+            body,
+            isBase64Encoded: false,
+            requestContext: { accountId: '1', domainName: 'x', requestId: 'r', http: { method: 'POST', path: '/stop', sourceIp: '127.0.0.1' } },
+          }),
+        );
+        const before = signed.emu.requests({ service: 'ecs' }).length;
+        const res = (await signed.fn.handler(raw, { requestId: 'fuzz-q' })) as HttpResult;
+        const calls = signed.emu.requests({ service: 'ecs' }).length - before;
+        const parsed = JSON.parse(res.body) as { data: { outcome: string; error?: { code: string } } };
+        expect(res.statusCode).toBeLessThan(500);
+        if (parsed.data.outcome === 'rejected') expect(calls).toBe(0);
+        const steering = Object.keys(query).filter((k) => k !== 'token');
+        if ((method === 'standard-webhooks' || method === 'grafana-hmac') && steering.length > 0) {
+          hmacWithQuery++;
+          expect(parsed.data.outcome).toBe('rejected');
+          expect(['QueryNotSigned', 'InvalidQuery']).toContain(parsed.data.error?.code);
+          expect(calls).toBe(0);
+        }
+      }),
+      { numRuns: Math.floor(RUNS / 4) },
+    );
+    expect(hmacWithQuery).toBeGreaterThan(RUNS / 20);
   });
 });

@@ -56,13 +56,19 @@ export function toEcsError(err: unknown): EcsError {
   if (NETWORK.test(message) || (typeof e.name === 'string' && /Timeout/i.test(e.name))) {
     const timeout = /timeout|timed out/i.test(message) || (typeof e.name === 'string' && /Timeout/i.test(e.name));
     // The HTTP client appends the whole request URL to its message; the reason is enough.
-    const reason = message.replace(/\s*(GET|POST|PUT|DELETE)\s+https?:\/\/\S*/g, '').slice(0, 200);
+    const reason = message.replace(/\s*(GET|POST|PUT|DELETE)\s+https?:\/\/\S*/g, '').slice(0, MAX_RAW_MESSAGE);
     return new EcsError(timeout ? 'RequestTimeout' : 'NetworkError', reason, true, 504);
   }
-  return new EcsError('UnknownError', message.slice(0, 200), true);
+  return new EcsError('UnknownError', message.slice(0, MAX_RAW_MESSAGE), true);
 }
 
-/** The SDK's message is `code: 404, <text> request id: <id>`; keep the text. */
+/**
+ * The SDK's message is `code: 404, <text> request id: <id>`; keep the text. Not cut short
+ * here: a secret cut in half would escape the redactor, so the result clips after scrubbing.
+ */
 function cleanMessage(message: string): string {
-  return message.replace(/^code: \d+, /, '').replace(/\s*request id: \S*$/, '').slice(0, 300);
+  return message.replace(/^code: \d+, /, '').replace(/\s*request id: \S*$/, '').slice(0, MAX_RAW_MESSAGE);
 }
+
+/** Bounds the work of the redactor, far above what the result keeps. */
+const MAX_RAW_MESSAGE = 8192;

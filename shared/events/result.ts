@@ -37,10 +37,14 @@ export interface Verdict {
 }
 
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** A target's error message in the result: enough for ECS's sentence, bounded for 1,000 targets. */
+const MAX_TARGET_MESSAGE = 300;
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export function buildResult(input: ResultInput): Verdict {
   const scrub = input.scrub ?? ((s: string) => s);
-  const targets = input.targets.map((t) => (t.error ? { ...t, error: { ...t.error, message: scrub(t.error.message) } } : t));
+  // Scrubbed whole, then cut: a secret cut in half first would no longer be recognised.
+  const targets = input.targets.map((t) => (t.error ? { ...t, error: { ...t.error, message: clip(scrub(t.error.message), MAX_TARGET_MESSAGE) } } : t));
   const counts = {
     requested: targets.length,
     stopped: targets.filter((t) => t.status === 'stopped').length,

@@ -64,16 +64,17 @@ function isTimerEvent(v: unknown): v is { triggerTime: string; triggerName: stri
 
 function decodeHttp(e: HttpEvent): Decoded {
   const method = String(e.requestContext.http.method).toUpperCase();
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(e.headers ?? {})) {
-    const text = Array.isArray(value) ? value.map(String).join(', ') : value === undefined || value === null ? '' : String(value);
-    headers[name.toLowerCase()] = text;
-  }
+  // fromEntries, not assignment: a name such as `__proto__` stays a plain (refusable) entry.
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(e.headers ?? {}).map(([name, value]) => [
+      name.toLowerCase(),
+      Array.isArray(value) ? value.map(String).join(', ') : value === undefined || value === null ? '' : String(value),
+    ]),
+  );
   // FC joins a repeated parameter's values with commas; an array (another front end) is read the same way.
-  const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(e.queryParameters ?? {})) {
-    query[name] = Array.isArray(value) ? value.map(String).join(',') : String(value ?? '');
-  }
+  const query: Record<string, string> = Object.fromEntries(
+    Object.entries(e.queryParameters ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String).join(',') : String(value ?? '')]),
+  );
   const rawBody = typeof e.body === 'string' ? e.body : '';
   // A body FC marked base64 but that is not base64 would decode to junk; refuse it plainly.
   // Line breaks removed first: a pattern allowing them inside would backtrack for minutes.
