@@ -50,6 +50,13 @@ export function applyConfig(config: EmulatorConfig, update: ConfigUpdate): void 
   if (update.roleExternalId !== undefined) {
     config.roleExternalId = update.roleExternalId ?? undefined;
   }
+  if (update.stopRequiresTag !== undefined) {
+    const tag = update.stopRequiresTag;
+    if (tag !== null && !(typeof tag?.key === 'string' && tag.key !== '' && typeof tag.value === 'string')) {
+      throw new Error('stopRequiresTag must be {key, value} or null');
+    }
+    config.stopRequiresTag = tag ? { key: tag.key, value: tag.value } : undefined;
+  }
 }
 
 /** Back to a fresh emulator, except issued keys (a client may still hold them). */

@@ -9,6 +9,7 @@ import type { Fault, Service } from './types.js';
 interface ActiveFault {
   fault: Fault;
   remaining: number;
+  skip: number;
 }
 
 export class FaultRegistry {
@@ -16,18 +17,27 @@ export class FaultRegistry {
 
   add(fault: Fault): void {
     validateFault(fault);
-    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Infinity });
+    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Infinity, skip: fault.skip ?? 0 });
   }
 
   clear(): void {
     this.faults = [];
   }
 
-  /** Takes one use of the first matching fault, if any. */
-  take(service: Service, action: string): Fault | undefined {
-    const hit = this.faults.find(
-      (f) => f.remaining > 0 && f.fault.service === service && (f.fault.action === undefined || f.fault.action === action),
-    );
+  /** Takes one use of the first matching fault, if any (a fault still skipping lets the request by). */
+  take(service: Service, action: string, params: Record<string, string> = {}): Fault | undefined {
+    const hit = this.faults.find((f) => {
+      const matches =
+        f.remaining > 0 &&
+        f.fault.service === service &&
+        (f.fault.action === undefined || f.fault.action === action) &&
+        Object.entries(f.fault.params ?? {}).every(([k, v]) => params[k] === v);
+      if (matches && f.skip > 0) {
+        f.skip -= 1;
+        return false;
+      }
+      return matches;
+    });
     if (!hit) return undefined;
     hit.remaining -= 1;
     if (hit.remaining <= 0) this.faults = this.faults.filter((f) => f !== hit);
@@ -44,6 +54,12 @@ function validateFault(fault: Fault): void {
   }
   if (fault.status !== undefined && !(Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)) {
     throw new Error('fault.status must be an HTTP status');
+  }
+  if (fault.skip !== undefined && !(Number.isInteger(fault.skip) && fault.skip >= 0)) {
+    throw new Error('fault.skip must be a non-negative integer');
+  }
+  if (fault.params !== undefined && (typeof fault.params !== 'object' || fault.params === null || !Object.values(fault.params).every((v) => typeof v === 'string'))) {
+    throw new Error('fault.params must map parameter names to strings');
   }
   for (const name of ['latencyMs', 'retryAfterMs'] as const) {
     const v = fault[name];
@@ -82,10 +98,12 @@ export async function playFault(
   const code = fault.code ?? defaultCode(fault.status);
   if (fault.rawBody !== undefined) {
     sendRaw(res, fault.status, fault.rawBody, fault.contentType ?? 'text/html;charset=utf-8', headers);
+  } else if ('body' in fault) {
+    sendJson(res, fault.status, fault.body ?? null, headers);
   } else {
     sendJson(res, fault.status, errorBody(code, fault.message ?? `Injected fault: ${code}.`), headers);
   }
-  return { kind: 'answered', status: fault.status, code: fault.rawBody === undefined ? code : fault.code };
+  return { kind: 'answered', status: fault.status, code: fault.rawBody === undefined && !('body' in fault) ? code : fault.code };
 }
 
 function defaultCode(status: number): string {

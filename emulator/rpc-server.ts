@@ -71,8 +71,8 @@ export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
       params: loggableParams(rpc.params),
     };
 
-    const fault = ctx.faults.take(spec.service, rpc.action);
-    if (fault) {
+    const fault = ctx.faults.take(spec.service, rpc.action, rpc.params);
+    if (fault && !fault.apply) {
       // Dry-run verification only feeds the log; the nonce stays unused.
       const auth = verifyRpc(rpc, ctx.keys, { recordNonce: false });
       const outcome = await playFault(fault, res, requestId, (code, message) => rpcErrorBody(spec, requestId, code, message));
@@ -82,7 +82,9 @@ export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
       }
     }
 
+    // The service's own answer (with `apply`, it takes effect even if a fault replaces it).
     let auth: AuthResult | undefined;
+    let answer: { status: number; body: unknown; code?: string };
     try {
       if (!rpc.action) throw missingParameter('Action');
       const action = Object.hasOwn(spec.actions, rpc.action) ? spec.actions[rpc.action] : undefined;
@@ -94,14 +96,21 @@ export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
       auth = verifyRpc(rpc, ctx.keys, { recordNonce: true });
       if (auth.error) throw auth.error;
       const result = await action({ req: rpc, params: rpc.params, key: auth.key!, ctx, requestId, now: Date.now() });
-      sendJson(res, 200, { RequestId: requestId, ...result }, headers);
-      ctx.log.add({ ...entry, ...logged(auth), status: 200 });
+      answer = { status: 200, body: { RequestId: requestId, ...result } };
     } catch (err) {
       const error = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `The request processing has failed due to some unknown error: ${String(err)}`);
-      sendJson(res, error.status, rpcErrorBody(spec, requestId, error.code, error.message), headers);
+      answer = { status: error.status, body: rpcErrorBody(spec, requestId, error.code, error.message), code: error.code };
       // Refused before authentication: still tell the log who signed, and whether validly.
       auth ??= verifyRpc(rpc, ctx.keys, { recordNonce: false });
-      ctx.log.add({ ...entry, ...logged(auth), status: error.status, code: error.code });
     }
+    if (fault?.apply) {
+      const outcome = await playFault(fault, res, requestId, (code, message) => rpcErrorBody(spec, requestId, code, message));
+      if (outcome.kind === 'answered') {
+        ctx.log.add({ ...entry, ...logged(auth), status: outcome.status, code: outcome.code });
+        return;
+      }
+    }
+    sendJson(res, answer.status, answer.body, headers);
+    ctx.log.add({ ...entry, ...logged(auth), status: answer.status, code: answer.code });
   };
 }

@@ -54,11 +54,19 @@ const HALTED: ReadonlySet<InstanceStatus> = new Set(['Stopped', 'Cancelled', 'Te
 export class InvocationStore {
   private readonly invocations = new Map<string, StoredInvocation>();
   private readonly commands = new Map<string, CommandRecord>();
+  /** Instance tags (an instance exists beyond any one invocation): id → tags. */
+  private readonly tags = new Map<string, Record<string, string>>();
   private seq = 0;
 
   clear(): void {
     this.invocations.clear();
     this.commands.clear();
+    this.tags.clear();
+  }
+
+  /** The tags seeded for an instance (none unless seeded). */
+  tagsOf(instanceId: string): Record<string, string> {
+    return { ...(this.tags.get(instanceId) ?? {}) };
   }
 
   seed(spec: SeedInvocation, now = Date.now()): InvocationState {
@@ -82,6 +90,7 @@ export class InvocationStore {
       if (!i?.instanceId) throw new Error('every seeded instance needs an instanceId');
       if (seen.has(i.instanceId)) throw new Error(`instance ${i.instanceId} appears twice`);
       seen.add(i.instanceId);
+      if (i.tags !== undefined) this.tags.set(i.instanceId, { ...i.tags });
       const status = (i.status ?? 'Running') as InstanceStatus;
       if (!SEEDABLE.has(status)) throw new Error(`instance status "${status}" cannot be seeded`);
       const started = STARTED.has(status);

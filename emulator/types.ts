@@ -52,6 +52,8 @@ export interface SeedInvocation {
     startTime?: string;
     /** Stays Running after StopInvocation (to test that verification reports the truth). */
     ignoresStop?: boolean;
+    /** The instance's tags (see `stopRequiresTag`): an instance is untagged unless seeded with some. */
+    tags?: Record<string, string>;
   }>;
 }
 
@@ -105,6 +107,20 @@ export interface Fault {
   /** Sent verbatim instead of the JSON error body, e.g. an HTML 502 page. */
   rawBody?: string;
   contentType?: string;
+  /**
+   * Sent as JSON instead of the error body, e.g. `null`, `{}` or `{"Code":"InternalError"}`
+   * with `status: 200` (a 200 that is not a success).
+   */
+  body?: unknown;
+  /** Only requests carrying these API parameters match, e.g. `{ InvokeId: 't-…' }`. */
+  params?: Record<string, string>;
+  /** Let this many matching requests through before the fault starts hitting. */
+  skip?: number;
+  /**
+   * The request takes effect first (the stop happens), then the fault answers instead of
+   * the real response: a lost or garbled answer to a call that did work.
+   */
+  apply?: boolean;
 }
 
 export interface LoggedRequest {
@@ -131,6 +147,12 @@ export interface EmulatorConfig {
   stopLatencyMs: number;
   /** When set, AssumeRole on the demo role needs this ExternalId. */
   roleExternalId?: string;
+  /**
+   * Models ram/target-role-policy-tagged.json: StopInvocation is allowed only on instances
+   * carrying this tag. One untagged instance among those a call names (or, without
+   * InstanceId, among the invocation's) refuses the whole call with 403 Forbidden.RAM.
+   */
+  stopRequiresTag?: { key: string; value: string };
 }
 
 export type ConfigUpdate = Partial<{
@@ -138,6 +160,7 @@ export type ConfigUpdate = Partial<{
   unsupportedRegions: string[];
   stopLatencyMs: number;
   roleExternalId: string | null;
+  stopRequiresTag: { key: string; value: string } | null;
 }>;
 
 export interface RequestFilter {

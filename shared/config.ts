@@ -31,7 +31,6 @@ export interface Config {
   verifyGraceMs: number;
   dedupeTtlSeconds: number;
   dedupeMaxEntries: number;
-  sweepIncludeScheduled: boolean;
   resultEventBus?: string;
   eventBridgeEndpoint?: { host: string; protocol: 'http' | 'https' };
   logLevel: LogLevel;
@@ -79,7 +78,6 @@ const VARS: Record<string, VarSpec> = {
   VERIFY_GRACE_MS: { ...INT(0, 60000), hint: 'an integer from 0 to 60000' },
   DEDUPE_TTL_SECONDS: { ...INT(0, 86400), hint: 'an integer from 0 to 86400 (0 disables dedupe)' },
   DEDUPE_MAX_ENTRIES: { ...INT(1, 100000), hint: 'an integer from 1 to 100000' },
-  SWEEP_INCLUDE_SCHEDULED: { pattern: BOOL, hint: 'true or false' },
   RESULT_EVENT_BUS: { pattern: '^[A-Za-z0-9_-]{1,127}$', hint: 'an EventBridge event bus name' },
   EVENTBRIDGE_ENDPOINT: { pattern: '^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$', hint: 'host[:port] or http(s)://host[:port]' },
   LOG_LEVEL: { pattern: '^(debug|info|warn|error)$', hint: 'debug, info, warn or error' },
@@ -166,7 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     verifyGraceMs: int('VERIFY_GRACE_MS', 2000),
     dedupeTtlSeconds: int('DEDUPE_TTL_SECONDS', 600),
     dedupeMaxEntries: int('DEDUPE_MAX_ENTRIES', 1000),
-    sweepIncludeScheduled: bool('SWEEP_INCLUDE_SCHEDULED', false),
     resultEventBus: raw.RESULT_EVENT_BUS,
     eventBridgeEndpoint: parseEndpoint(raw.EVENTBRIDGE_ENDPOINT, 'https'),
     logLevel: (raw.LOG_LEVEL as LogLevel | undefined) ?? 'info',

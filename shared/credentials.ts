@@ -122,19 +122,63 @@ export class CredentialBroker {
     const t = this.now();
     const cached = this.cached;
     if (cached && t < cached.softExpiry) return cached.value;
+    if (cached && t < cached.hardExpiry) {
+      // Past half-life but still valid for over a minute: refresh behind the caller's back,
+      // so neither a slow nor a failing STS holds a request up while the session is good.
+      this.refreshInBackground();
+      return cached.value;
+    }
+    return this.start();
+  }
+
+  /**
+   * Credentials ready for a call that must be over by `deadline` (epoch ms): the fetch
+   * (AssumeRole) draws from the same per-invocation budget as the ECS call after it. A
+   * fetch is only started when one STS attempt can finish by then, and nobody waits for
+   * one past it (an unfinished fetch still fills the cache for the next delivery).
+   */
+  async ensure(deadline: number | undefined): Promise<void> {
+    const t = this.now();
+    const cached = this.cached;
+    if (cached && t < cached.softExpiry) return;
+    if (cached && t < cached.hardExpiry) {
+      this.refreshInBackground();
+      return;
+    }
+    if (!this.inflight && deadline !== undefined && t + this.config.ecsTimeoutMs > deadline) {
+      throw new CredentialError('DeadlineExceeded', 'credentials not fetched: too little time left before the function timeout for AssumeRole (raise the function timeout or lower ECS_TIMEOUT_MS)', true);
+    }
+    const fetching = this.start();
+    if (deadline === undefined) {
+      await fetching;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, deadline - this.now()));
+    });
+    try {
+      const outcome = await Promise.race([fetching, late]);
+      if (outcome === 'late') {
+        fetching.catch(() => undefined);
+        throw new CredentialError('DeadlineExceeded', 'credentials still being fetched at the deadline (STS is slow; the session will be ready for the next delivery)', true);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private refreshInBackground(): void {
+    if (this.inflight) return;
+    this.start().catch((err: unknown) => this.log.warn('credential refresh failed; using the cached session', { error: err }));
+  }
+
+  /** The one fetch in flight (single-flight), started if none is. */
+  private start(): Promise<CredentialSnapshot> {
     this.inflight ??= this.fetch().finally(() => {
       this.inflight = undefined;
     });
-    try {
-      return await this.inflight;
-    } catch (err) {
-      // An STS outage must not fail requests while the session we hold is still valid.
-      if (cached && this.now() < cached.hardExpiry) {
-        this.log.warn('credential refresh failed; using the cached session', { error: err });
-        return cached.value;
-      }
-      throw err;
-    }
+    return this.inflight;
   }
 
   /** The session held now, without fetching (for diagnostics and tests). */

@@ -31,7 +31,10 @@ export interface Deps {
 }
 
 export interface Invocation extends Origin {
-  /** Epoch ms by which the function must have answered. */
+  /**
+   * Epoch ms by which every outbound call (STS, ECS) must be over; the answer follows within
+   * PUBLISH_GRACE_MS (publishing the result may use that much), still inside FC's timeout.
+   */
   deadline: number;
 }
 
@@ -101,6 +104,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     ecsCalls: stats.ecsCalls,
     attempts: stats.attempts,
     durationMs: Date.now() - started,
+    answerBy: new Date(inv.deadline + PUBLISH_GRACE_MS).toISOString(),
     error: verdict.event.data.error,
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
@@ -131,16 +135,18 @@ async function execute(
     maxDelayMs: 2000,
     attemptTimeoutMs: config.ecsTimeoutMs,
     deadline: inv.deadline,
+    // Credentials (a cold AssumeRole) come out of the same per-invocation deadline.
+    prepare: deps.ecs.prepare ? (deadline) => deps.ecs.prepare!(deadline) : undefined,
   };
   const stages = { concurrency: config.ecsConcurrency, retry };
 
   const resolved = adapted.sweep
-    ? await sweepTargets(adapted.sweep, deps.ecs, { ...stages, includeScheduled: config.sweepIncludeScheduled })
+    ? await sweepTargets(adapted.sweep, deps.ecs, stages)
     : await resolveTargets(adapted.requests, deps.ecs, stages);
   const alreadyStopped = new Set(
     (previous?.event.data.targets ?? []).filter((t) => t.status === 'stopped').map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
   );
-  const stopped = await stopAll(resolved.work, deps.ecs, { ...stages, alreadyStopped });
+  const stopped = await stopAll(resolved.work, deps.ecs, { ...stages, alreadyStopped, checkCovered: !config.verify });
   let targets: TargetResult[] = [...resolved.targets, ...stopped.targets];
   let verifyCalls = 0;
   if (config.verify && stopped.calls > 0) {
@@ -152,7 +158,7 @@ async function execute(
   targets.push(...adapted.skipped.map((s): TargetResult => ({ ...s, status: 'skipped' })));
   targets.push(
     ...(adapted.refused ?? []).map(
-      (d): TargetResult => ({ status: 'failed', error: { code: 'InvalidTarget', message: `${d.path}: ${d.message}`, retryable: false } }),
+      (d): TargetResult => ({ status: 'failed', error: { code: 'InvalidTarget', message: `${d.path}: ${d.message}`, retryable: false, statusCode: 400 } }),
     ),
   );
   report({ ecsCalls: resolved.calls + stopped.calls + verifyCalls, attempts: stopped.attempts });
@@ -169,7 +175,10 @@ async function execute(
   });
 }
 
-/** Publishing may use part of the margin kept back from the function timeout, not all of it. */
+/**
+ * Publishing may use part of the margin kept back from the function timeout, not all of it:
+ * the answer is out by `deadline + PUBLISH_GRACE_MS` (logged as `answerBy`).
+ */
 const PUBLISH_GRACE_MS = 500;
 
 /** The answer must not wait past the deadline for a sink; the sink logs its own outcome. */

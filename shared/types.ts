@@ -22,8 +22,12 @@ export interface SweepRequest {
   maxRunningSeconds: number;
   commandId?: string;
   commandName?: string;
-  /** Invocation statuses the sweep looks at; default Running (+ Scheduled when includeScheduled). */
-  includeScheduled?: boolean;
+  /**
+   * Off unless set: also cancel periodic invocations (whole schedules) created longer ago
+   * than this. Without it a schedule is never stopped for its age, only a run that has
+   * itself been Running longer than maxRunningSeconds.
+   */
+  cancelSchedulesOlderThanSeconds?: number;
   dryRun?: boolean;
 }
 

@@ -8,7 +8,7 @@ import { DescribeInvocationsResponse } from '@alicloud/ecs20140526/dist/models/D
 import type { Config } from '../config.js';
 import { cjsDefault } from '../interop.js';
 import type { CredentialBroker } from '../credentials.js';
-import { toEcsError } from './errors.js';
+import { EcsError, toEcsError } from './errors.js';
 import { clearStaleReadTimers } from './read-timers.js';
 
 // The two ECS calls the function makes, through the SDK's own request/response models
@@ -40,8 +40,14 @@ export interface DescribeParams {
 }
 
 export interface EcsApi {
-  stopInvocation(regionId: string, invokeId: string, instanceIds?: string[]): Promise<{ requestId?: string }>;
+  /** Resolves only on a well-formed success (a RequestId, no Code); anything else throws. */
+  stopInvocation(regionId: string, invokeId: string, instanceIds?: string[]): Promise<{ requestId: string }>;
   describeInvocations(params: DescribeParams): Promise<{ invocations: Invocation[]; nextToken?: string; requestId?: string }>;
+  /**
+   * Gets what every call needs first (credentials) within the per-invocation deadline, so
+   * an attempt is only started when it can finish. Optional: an API without set-up has none.
+   */
+  prepare?(deadline: number | undefined): Promise<void>;
 }
 
 export class EcsClient implements EcsApi {
@@ -54,15 +60,31 @@ export class EcsClient implements EcsApi {
   async stopInvocation(regionId: string, invokeId: string, instanceIds?: string[]) {
     const request = new StopInvocationRequest({ regionId, invokeId, instanceId: instanceIds });
     request.validate();
-    const body = await this.call(regionId, 'StopInvocation', request.toMap());
+    const body = wellFormed(await this.call(regionId, 'StopInvocation', request.toMap()), 'StopInvocation');
     const response = $dara.cast<StopInvocationResponse>(body, new StopInvocationResponse({}));
-    return { requestId: response.body?.requestId };
+    return { requestId: response.body?.requestId ?? '' };
+  }
+
+  async prepare(deadline: number | undefined): Promise<void> {
+    await this.credentials.ensure(deadline);
   }
 
   async describeInvocations(params: DescribeParams) {
     const request = new DescribeInvocationsRequest({ ...params, maxResults: params.maxResults ?? 50 });
     request.validate();
-    const body = await this.call(params.regionId, 'DescribeInvocations', request.toMap());
+    const body = wellFormed(await this.call(params.regionId, 'DescribeInvocations', request.toMap()), 'DescribeInvocations', (b) => {
+      const list = b.Invocations;
+      if (!isObject(list)) return 'no Invocations';
+      const items = list.Invocation;
+      if (items !== undefined && !Array.isArray(items)) return 'Invocations.Invocation is not a list';
+      for (const inv of (items ?? []) as unknown[]) {
+        if (!isObject(inv) || typeof inv.InvokeId !== 'string' || inv.InvokeId === '') return 'an invocation without InvokeId';
+        const instances = isObject(inv.InvokeInstances) ? inv.InvokeInstances.InvokeInstance : undefined;
+        if (instances !== undefined && !Array.isArray(instances)) return 'InvokeInstances is not a list';
+        for (const i of (instances ?? []) as unknown[]) if (!isObject(i) || typeof i.InstanceId !== 'string' || i.InstanceId === '') return 'an instance without InstanceId';
+      }
+      return undefined;
+    });
     const response = $dara.cast<DescribeInvocationsResponse>(body, new DescribeInvocationsResponse({}));
     const invocations: Invocation[] = (response.body?.invocations?.invocation ?? []).map((inv) => ({
       invokeId: inv.invokeId ?? '',
@@ -127,4 +149,28 @@ export class EcsClient implements EcsApi {
     }
     return client;
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A 200 is a success only when it looks like one: a JSON object with a RequestId and no
+ * Code (ECS's error shape). `{}`, `null` or `{"Code":"InternalError",…}` with HTTP 200
+ * is BadResponse, retryable: nothing says the call took effect.
+ */
+function wellFormed(raw: Record<string, unknown>, action: string, shape?: (body: Record<string, unknown>) => string | undefined): Record<string, unknown> {
+  const body = raw.body;
+  const problem = !isObject(body)
+    ? `the body is ${body === null ? 'null' : Array.isArray(body) ? 'a list' : typeof body}`
+    : typeof body.Code === 'string' && body.Code !== ''
+      ? `an error code (${body.Code.slice(0, 80)})`
+      : typeof body.RequestId !== 'string' || body.RequestId === ''
+        ? 'no RequestId'
+        : shape?.(body);
+  if (problem === undefined) return raw;
+  const status = typeof raw.statusCode === 'number' ? raw.statusCode : 200;
+  const requestId = isObject(body) && typeof body.RequestId === 'string' ? body.RequestId : undefined;
+  throw new EcsError('BadResponse', `${action} answered HTTP ${status} with ${problem}: not a well-formed success`, true, 502, requestId);
 }

@@ -2,7 +2,9 @@ import { EcsError, toEcsError } from './errors.js';
 
 // Exponential backoff with full jitter (sleep = random(0, min(cap, base·2^n))), honouring
 // the service's x-acs-retry-after, and never starting an attempt that cannot finish
-// before the function's own deadline.
+// before the per-invocation deadline. An attempt is everything one call needs: first its
+// set-up (credentials, i.e. AssumeRole when the session is cold), then the call itself;
+// both draw from the same deadline.
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -12,6 +14,11 @@ export interface RetryPolicy {
   attemptTimeoutMs: number;
   /** Absolute epoch ms by which everything must be done (function timeout minus a margin). */
   deadline?: number;
+  /**
+   * Run before each attempt, e.g. fetching credentials within the deadline (EcsApi.prepare).
+   * Its failure is that attempt's failure (retried when retryable).
+   */
+  prepare?: (deadline: number | undefined) => Promise<void>;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -30,17 +37,24 @@ export class RetryError extends EcsError {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export const deadlineExceeded = (what = 'not attempted') =>
+  new EcsError('DeadlineExceeded', `${what}: too little time left before the function timeout (raise the function timeout or lower ECS_TIMEOUT_MS)`, true, 503);
+
 export async function withRetry<T>(policy: RetryPolicy, call: (attempt: number) => Promise<T>): Promise<RetryOutcome<T>> {
   const now = policy.now ?? Date.now;
   const sleep = policy.sleep ?? defaultSleep;
   const random = policy.random ?? Math.random;
+  const fits = () => policy.deadline === undefined || now() + policy.attemptTimeoutMs <= policy.deadline;
   for (let attempt = 1; ; attempt++) {
     // Never start a call that cannot finish before the function is cut off: an answer
     // saying what was left undone (retryable) beats FC killing the instance mid-stop.
-    if (attempt === 1 && policy.deadline !== undefined && now() + policy.attemptTimeoutMs > policy.deadline) {
-      throw new RetryError(new EcsError('DeadlineExceeded', 'not attempted: too little time left before the function timeout (raise the function timeout or lower ECS_TIMEOUT_MS)', true, 503), 0);
-    }
+    if (!fits()) throw new RetryError(deadlineExceeded(), attempt - 1);
     try {
+      if (policy.prepare) {
+        await policy.prepare(policy.deadline);
+        // The set-up (a cold AssumeRole) took time of its own: check again.
+        if (!fits()) throw deadlineExceeded('not attempted after fetching credentials');
+      }
       return { value: await call(attempt), attempts: attempt };
     } catch (raw) {
       const err = toEcsError(raw);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { httpStatusFor, retryCanHelp } from './status.js';
 import type { ErrorBody, Outcome, ResultData, ResultEvent, SourceName, TargetResult, TriggerKind } from '../types.js';
 
-// The record of what happened (DESIGN §2.5) and the HTTP status that tells the sender
-// what to do next: 2xx nothing left to do, 5xx + Retry-After when a retry can help,
-// 4xx when it cannot. Pure.
+// The record of what happened (DESIGN §2.5), with the HTTP status that tells the sender
+// what to do next (decided in status.ts). Pure.
 
 export interface Origin {
   requestId: string;
@@ -36,7 +36,6 @@ export interface Verdict {
   headers: Record<string, string>;
 }
 
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
 /** A target's error message in the result: enough for ECS's sentence, bounded for 1,000 targets. */
 const MAX_TARGET_MESSAGE = 300;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -61,32 +60,24 @@ export function buildResult(input: ResultInput): Verdict {
     outcome = 'rejected';
     status = input.rejected.status;
     error = { ...input.rejected.error, message: scrub(input.rejected.error.message) };
-  } else if (failures.length > 0) {
-    outcome = counts.stopped > 0 ? 'partial' : 'failed';
-    const retryable = failures.filter((t) => t.error?.retryable);
-    if (retryable.length > 0) {
-      const codes = new Set(retryable.map((t) => t.error?.statusCode));
-      const only = codes.size === 1 ? [...codes][0] : undefined;
-      status = only !== undefined && only >= 500 && only <= 599 ? only : 503;
-      const waitMs = Math.max(0, ...retryable.map((t) => t.error?.retryAfterMs ?? 0));
-      headers['retry-after'] = String(waitMs > 0 ? Math.ceil(waitMs / 1000) : DEFAULT_RETRY_AFTER_SECONDS);
-    } else if (counts.stopped > 0) {
-      status = 207;
-    } else {
-      const first = failures[0].error?.statusCode;
-      status = first !== undefined && first >= 400 && first <= 499 ? first : 424;
-    }
-    const first = failures[0].error;
-    error = {
-      code: first?.code ?? 'Failed',
-      message: `${failures.length} of ${targets.length} target(s) failed; first: ${first?.message ?? 'unknown error'}`,
-    };
-  } else if (targets.some((t) => t.status === 'dry-run')) {
-    outcome = 'dry-run';
-  } else if (counts.stopped > 0) {
-    outcome = 'stopped';
   } else {
-    outcome = 'ignored';
+    const http = httpStatusFor(targets);
+    status = http.status;
+    if (http.retryAfterSeconds !== undefined) headers['retry-after'] = String(http.retryAfterSeconds);
+    if (failures.length > 0) {
+      outcome = counts.stopped > 0 ? 'partial' : 'failed';
+      const first = failures[0].error;
+      error = {
+        code: first?.code ?? 'Failed',
+        message: `${failures.length} of ${targets.length} target(s) failed; first: ${first?.message ?? 'unknown error'}`,
+      };
+    } else if (targets.some((t) => t.status === 'dry-run')) {
+      outcome = 'dry-run';
+    } else if (counts.stopped > 0) {
+      outcome = 'stopped';
+    } else {
+      outcome = 'ignored';
+    }
   }
 
   const invokeIds = [...new Set(targets.map((t) => t.invokeId).filter((id): id is string => Boolean(id)))];
@@ -117,7 +108,7 @@ export function buildResult(input: ResultInput): Verdict {
 
 /** Some target failed in a way a retry can fix (HTTP senders get 5xx; events are thrown back to FC). */
 export function hasRetryableFailure(v: Verdict): boolean {
-  return v.event.data.targets.some((t) => t.status === 'failed' && t.error?.retryable);
+  return retryCanHelp(v.event.data.targets);
 }
 
 /** A repeat of an earlier request: same targets, marked as such, nothing called. */

@@ -42,7 +42,7 @@ export const sweepRequestSchema = {
     maxRunningSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
     commandId: { type: 'string', pattern: COMMAND_ID },
     commandName: { type: 'string', minLength: 1, maxLength: 128 },
-    includeScheduled: { type: 'boolean' },
+    cancelSchedulesOlderThanSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
     dryRun: { type: 'boolean' },
   },
 } as const;

@@ -16,7 +16,7 @@ import type { AdaptOptions } from './options.js';
 
 export const TIMER_PAYLOAD_HELP =
   'the timer trigger payload must be JSON: {"action":"sweep","regionIds":["cn-hangzhou"],"maxRunningSeconds":3600} ' +
-  '(optional commandId, commandName, includeScheduled, dryRun) or a stop request {"regionId":…,"invokeId":…}';
+  '(optional commandId, commandName, cancelSchedulesOlderThanSeconds, dryRun) or a stop request {"regionId":…,"invokeId":…}';
 
 let validate: ValidateFunction<SweepRequest> | undefined;
 

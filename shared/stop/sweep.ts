@@ -6,11 +6,17 @@ import type { Work } from './resolve.js';
 import { listInvocations } from './list.js';
 import { targetError } from './target-error.js';
 
-// The watchdog: find invocations that have been running longer than the limit and turn
-// them into ordinary work, so they are stopped and verified like any other request.
+// The watchdog: find executions that have themselves been Running longer than the limit
+// and turn them into ordinary work, so they are stopped and verified like any other request.
+//
+// Per the DescribeInvocations documentation a periodic invocation stays `Running` overall
+// until it is stopped or its schedule ends, and between runs its instances are `Scheduled`.
+// So neither the invocation's status nor its age says anything about a run: only an
+// instance that is `Running`, measured from that execution's own StartTime, is old. A
+// schedule between runs is never stopped by age; cancelling old schedules is a separate
+// option (`cancelSchedulesOlderThanSeconds`), off unless the sweep request names it.
 
 export interface SweepOptions {
-  includeScheduled: boolean;
   concurrency: number;
   retry: RetryPolicy;
   now?: number;
@@ -19,10 +25,11 @@ export interface SweepOptions {
 export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: SweepOptions): Promise<{ work: Work[]; targets: TargetResult[]; calls: number }> {
   const now = options.now ?? Date.now();
   const cutoff = now - sweep.maxRunningSeconds * 1000;
-  const statuses = sweep.includeScheduled ?? options.includeScheduled ? ['Running', 'Scheduled'] : ['Running'];
+  const scheduleCutoff = sweep.cancelSchedulesOlderThanSeconds === undefined ? undefined : now - sweep.cancelSchedulesOlderThanSeconds * 1000;
   const work: Work[] = [];
   const targets: TargetResult[] = [];
   let calls = 0;
+  const dryRun = sweep.dryRun === true;
   const reason = `running longer than ${sweep.maxRunningSeconds} s (watchdog sweep)`;
 
   await mapLimit(sweep.regionIds, options.concurrency, async (regionId) => {
@@ -31,7 +38,7 @@ export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: Sw
       listed = await listInvocations(
         ecs,
         { regionId, commandId: sweep.commandId, commandName: sweep.commandName },
-        statuses,
+        ['Running'],
         options.retry,
         () => calls++,
         'DescribeInvocations returned more than 100 pages; narrow the sweep with commandId or commandName',
@@ -45,23 +52,15 @@ export async function sweepTargets(sweep: SweepRequest, ecs: EcsApi, options: Sw
       if (sweep.commandId && inv.commandId !== sweep.commandId) continue;
       if (sweep.commandName && inv.commandName !== sweep.commandName) continue;
       const periodic = inv.repeatMode !== undefined && inv.repeatMode !== 'Once';
-      if (periodic && inv.invocationStatus === 'Scheduled' && statuses.includes('Scheduled')) {
-        // Between runs (only with includeScheduled): judged by its own age, stopped as a
-        // whole so it schedules no more runs.
-        if (isOlder(inv.creationTime, cutoff)) work.push({ regionId, invokeId: inv.invokeId, dryRun: sweep.dryRun === true, reason });
+      if (periodic && scheduleCutoff !== undefined && isOlder(inv.creationTime, scheduleCutoff)) {
+        // Asked for explicitly: the whole schedule goes, so it runs no more.
+        work.push({ regionId, invokeId: inv.invokeId, dryRun, reason: `schedule older than ${sweep.cancelSchedulesOlderThanSeconds} s (watchdog sweep, cancelSchedulesOlderThanSeconds)` });
         continue;
       }
-      // A run in progress (once-off or periodic): each instance by when its run started,
-      // so a healthy cron task is never stopped for being old.
-      const old = inv.instances
-        .filter((i) => i.invocationStatus === undefined || ['Running', 'Scheduled', 'Pending'].includes(i.invocationStatus))
-        .filter((i) => isOlder(i.startTime ?? inv.creationTime, cutoff))
-        .map((i) => i.instanceId);
-      if (inv.instances.length === 0 && isOlder(inv.creationTime, cutoff)) {
-        work.push({ regionId, invokeId: inv.invokeId, dryRun: sweep.dryRun === true, reason });
-      } else if (old.length > 0) {
-        work.push({ regionId, invokeId: inv.invokeId, instanceIds: old, dryRun: sweep.dryRun === true, reason });
-      }
+      // Each execution by its own start: Running, and started before the cutoff. Pending,
+      // Scheduled (between runs) and an execution without a known start are never old.
+      const old = inv.instances.filter((i) => i.invocationStatus === 'Running' && isOlder(i.startTime, cutoff)).map((i) => i.instanceId);
+      if (old.length > 0) work.push({ regionId, invokeId: inv.invokeId, instanceIds: old, dryRun, reason });
     }
   });
   return { work, targets, calls };
