@@ -306,10 +306,11 @@ describe('timer watchdog', () => {
     expect(event.data.targets).toEqual([expect.objectContaining({ invokeId: a.invokeId, instanceId: 'i-oldone0001', status: 'stopped' })]);
   });
 
-  it('with includeScheduled, stops an old periodic invocation between runs, as a whole', async () => {
+  it('with cancelSchedulesOlderThanSeconds, cancels an old periodic invocation between runs, as a whole', async () => {
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const periodic = emu.seedInvocation({ repeatMode: 'Period', creationTime: old, instances: [{ instanceId: 'i-cron0001', status: 'Success', startTime: old }] });
-    const payload = JSON.stringify({ action: 'sweep', regionIds: ['cn-hangzhou'], maxRunningSeconds: 3600, includeScheduled: true });
+    // Between runs a periodic instance is Scheduled (DescribeInvocations docs), not Success.
+    const periodic = emu.seedInvocation({ repeatMode: 'Period', creationTime: old, instances: [{ instanceId: 'i-cron0001', status: 'Scheduled', startTime: old }] });
+    const payload = JSON.stringify({ action: 'sweep', regionIds: ['cn-hangzhou'], maxRunningSeconds: 3600, cancelSchedulesOlderThanSeconds: 3600 });
     const event = await stack.invoke({ triggerTime: new Date().toISOString(), triggerName: 'watchdog', payload });
     expect(emu.getInvocation(periodic.invokeId)?.invocationStatus).toBe('Stopped');
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' }).map((r) => r.params.InvokeId)).toEqual([periodic.invokeId]);
