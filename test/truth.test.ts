@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, InstanceStatus } from '../emulator/index.js';
+import { loadConfig } from '../shared/config.js';
+import { CredentialBroker } from '../shared/credentials.js';
 import { buildResult } from '../shared/events/result.js';
+import { Logger } from '../shared/log.js';
 import { httpStatusFor } from '../shared/events/status.js';
 import { RetryableStopError } from '../shared/handler.js';
 import type { ResultEvent, TargetError, TargetResult } from '../shared/types.js';
@@ -314,6 +317,52 @@ describe('5. the answer always comes before the FC timeout', () => {
     expect(thrown).toBeInstanceOf(RetryableStopError);
     expect(result.data.targets[0].error?.retryable).toBe(true);
     expect(stopCalls()).toHaveLength(0);
+  });
+});
+
+describe('5b. credentials draw from the same deadline (the real library against the emulator STS)', () => {
+  const broker = (now?: () => number) => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = emu.keys.accessKeyId;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = emu.keys.accessKeySecret;
+    const config = loadConfig({ TARGET_ROLE_ARN: emu.roleArn, STS_ENDPOINT: emu.stsEndpoint, ECS_TIMEOUT_MS: '1000' });
+    return new CredentialBroker(config, new Logger('error', []), now);
+  };
+  const assumeRoles = () => emu.requests({ service: 'sts', action: 'AssumeRole' });
+
+  it('no AssumeRole is started that cannot finish by the deadline', async () => {
+    const b = broker();
+    await expect(b.ensure(Date.now() + 200)).rejects.toMatchObject({ code: 'DeadlineExceeded', retryable: true });
+    expect(assumeRoles()).toHaveLength(0);
+  });
+
+  it('a slow AssumeRole is not waited for past the deadline; it still fills the cache for the next call', async () => {
+    const b = broker();
+    emu.injectFault({ service: 'sts', latencyMs: 600, times: 1 });
+    await expect(b.ensure(Date.now() + 1200)).resolves.toBeUndefined(); // one STS timeout (1000 ms) fits
+    expect(assumeRoles()).toHaveLength(1);
+    const c = broker();
+    emu.injectFault({ service: 'sts', latencyMs: 600, times: 1 });
+    const fetching = c.ensure(undefined); // someone else's fetch, in flight
+    await expect(c.ensure(Date.now() + 200)).rejects.toMatchObject({ code: 'DeadlineExceeded', retryable: true });
+    expect(assumeRoles()).toHaveLength(1); // thrown before STS answered
+    await expect(fetching).resolves.toBeUndefined();
+    expect(assumeRoles()).toHaveLength(2);
+    await expect(c.ensure(Date.now() + 200)).resolves.toBeUndefined(); // cached now
+  });
+
+  it('a session past its half-life but still valid is served at once and refreshed behind the call', async () => {
+    let now = Date.now();
+    const b = broker(() => now);
+    emu.configure({ stsTokenTtlSeconds: 302 }); // refresh after ~2 s, valid for ~4 min more
+    await b.ensure(undefined);
+    const first = b.peek()?.accessKeyId;
+    now += 10_000;
+    emu.injectFault({ service: 'sts', latencyMs: 300, times: 1 });
+    await b.ensure(now + 100); // returns before the refresh is answered
+    expect(assumeRoles()).toHaveLength(1);
+    expect(b.peek()?.accessKeyId).toBe(first);
+    await expect.poll(() => assumeRoles().length).toBe(2);
+    await expect.poll(() => b.peek()?.accessKeyId).not.toBe(first);
   });
 });
 
