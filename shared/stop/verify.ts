@@ -100,7 +100,7 @@ function judgeAll(targets: TargetResult[], invokeId: string, invocation: Invocat
   const states = new Map<string, string | undefined>(
     invocation.instances.map((i) => [
       i.instanceId,
-      periodic && !(i.invocationStatus === 'Running' || i.invocationStatus === 'Stopping') ? invocation.invocationStatus : i.invocationStatus,
+      periodic && !ownCounts(i.invocationStatus) ? invocation.invocationStatus : i.invocationStatus,
     ]),
   );
   const named = new Set(targets.map((t) => t.instanceId).filter((id): id is string => id !== undefined));
@@ -122,6 +122,11 @@ function judgeAll(targets: TargetResult[], invokeId: string, invocation: Invocat
     }
   }
   return out;
+}
+
+/** An instance status that speaks for itself even within a periodic invocation: a run going on, or one stopped. */
+function ownCounts(s: string | undefined): boolean {
+  return s === 'Running' || s === 'Stopping' || (s !== undefined && STOPPED.has(s));
 }
 
 /** What ECS reports after the stop decides what we may say about each target. */
