@@ -315,7 +315,7 @@ describe('timer watchdog', () => {
     expect(emu.getInvocation(periodic.invokeId)?.invocationStatus).toBe('Stopped');
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' }).map((r) => r.params.InvokeId)).toEqual([periodic.invokeId]);
     expect(event.data.targets.filter((t) => t.invokeId === periodic.invokeId).map((t) => [t.instanceId, t.status, t.invocationStatus])).toEqual([
-      ['i-cron0001', 'stopped', 'Stopped'],
+      ['i-cron0001', 'stopped', 'Cancelled'],
     ]);
   });
 

@@ -247,7 +247,7 @@ describe('4. the watchdog never cancels a healthy periodic task', () => {
     const { result } = await invokeEvent(stack, { triggerTime: new Date().toISOString(), triggerName: 'watchdog', payload });
     expect(emu.getInvocation(cron.invokeId)?.invocationStatus).toBe('Stopped');
     expect(emu.getInvocation(young.invokeId)?.invocationStatus).toBe('Running');
-    expect(result.data.targets).toEqual([expect.objectContaining({ invokeId: cron.invokeId, instanceId: 'i-cron5', status: 'stopped', invocationStatus: 'Stopped' })]);
+    expect(result.data.targets).toEqual([expect.objectContaining({ invokeId: cron.invokeId, instanceId: 'i-cron5', status: 'stopped', invocationStatus: 'Cancelled' })]);
   });
 
   it('a schedule that has ended shows Success overall (the state the old tests seeded as "between runs")', () => {
