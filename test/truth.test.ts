@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, InstanceStatus } from '../emulator/index.js';
 import { loadConfig } from '../shared/config.js';
 import { CredentialBroker } from '../shared/credentials.js';
+import { EcsError } from '../shared/ecs/errors.js';
+import { withRetry } from '../shared/ecs/retry.js';
 import { buildResult } from '../shared/events/result.js';
 import { Logger } from '../shared/log.js';
 import { httpStatusFor } from '../shared/events/status.js';
@@ -363,6 +365,35 @@ describe('5b. credentials draw from the same deadline (the real library against 
     expect(b.peek()?.accessKeyId).toBe(first);
     await expect.poll(() => assumeRoles().length).toBe(2);
     await expect.poll(() => b.peek()?.accessKeyId).not.toBe(first);
+  });
+});
+
+describe('5c. one attempt = its set-up (credentials) + the call, both inside the deadline', () => {
+  const policy = (now: { t: number }, prepare: (d: number | undefined) => Promise<void>) => ({
+    maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 10, attemptTimeoutMs: 100, deadline: 250, random: () => 0,
+    now: () => now.t, sleep: async (ms: number) => { now.t += ms; }, prepare,
+  });
+
+  it('a set-up that used up the budget starts no call', async () => {
+    const now = { t: 0 };
+    let calls = 0;
+    const err = await withRetry(policy(now, async () => { now.t += 200; }), async () => { calls++; return 'x'; }).catch((e: unknown) => e);
+    expect(calls).toBe(0);
+    expect(err).toMatchObject({ code: 'DeadlineExceeded', retryable: true });
+  });
+
+  it('a failed set-up is a failed attempt: retried while the next one fits, with the deadline passed down', async () => {
+    const now = { t: 0 };
+    const seen: Array<number | undefined> = [];
+    let calls = 0;
+    const out = await withRetry(policy(now, async (d) => {
+      seen.push(d);
+      now.t += 20;
+      if (seen.length === 1) throw new EcsError('STS.Unavailable', 'slow', true);
+    }), async () => { calls++; return 'ok'; });
+    expect(out).toEqual({ value: 'ok', attempts: 2 });
+    expect(seen).toEqual([250, 250]);
+    expect(calls).toBe(1);
   });
 });
 
