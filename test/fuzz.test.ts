@@ -233,6 +233,8 @@ describe('query string under every authentication method', () => {
       fc.asyncProperty(bodies, methods, fc.dictionary(queryNames, queryValues, { maxKeys: 3 }), async (body, method, query) => {
         const q = { ...query };
         if (method === 'url-token') q.token = TOKEN;
+        // A valid ?token= beside a signature admits the URL too: that is the token case, not this one.
+        if (method === 'standard-webhooks' || method === 'grafana-hmac') delete q.token;
         const raw = Buffer.from(
           JSON.stringify({
             version: 'v1',
