@@ -3,11 +3,13 @@ import type {
   EmulatorConfig,
   EmulatorInfo,
   Fault,
+  FinishInstance,
   InvocationState,
   LoggedRequest,
   RequestFilter,
   SeedInvocation,
   StsCredentials,
+  TaskEvent,
 } from './types.js';
 
 // A tiny typed client for the admin HTTP API (see admin.ts), for processes that did not
@@ -18,6 +20,7 @@ export interface AdminClient {
   seedInvocation(spec: SeedInvocation): Promise<InvocationState>;
   getInvocation(invokeId: string): Promise<InvocationState | undefined>;
   listInvocations(): Promise<InvocationState[]>;
+  finishInstance(invokeId: string, instanceId: string, end: FinishInstance): Promise<{ invocation: InvocationState; event?: TaskEvent }>;
   requests(filter?: RequestFilter): Promise<LoggedRequest[]>;
   clearRequests(): Promise<void>;
   injectFault(fault: Fault): Promise<void>;
@@ -68,6 +71,8 @@ export function adminClient(adminUrl: string): AdminClient {
       }
     },
     listInvocations: () => call('GET', '/invocations'),
+    finishInstance: (invokeId, instanceId, end) =>
+      call('POST', `/invocations/${encodeURIComponent(invokeId)}/instances/${encodeURIComponent(instanceId)}/finish`, end),
     requests: (filter = {}) => {
       const q = new URLSearchParams();
       if (filter.service) q.set('service', filter.service);

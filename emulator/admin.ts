@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson } from './util/http.js';
-import type { ConfigUpdate, Emulator, Fault, RequestFilter, SeedInvocation, Service } from './types.js';
+import type { ConfigUpdate, Emulator, Fault, FinishInstance, RequestFilter, SeedInvocation, Service } from './types.js';
 
 // The admin HTTP API on the ECS port, under /__admin: the object API as JSON, so another
 // process (npm start, benchmarks) can seed state, inject faults and read the logs.
 //   GET    /__admin                      info (endpoints, demo keys, role ARN)
 //   POST   /__admin/invocations          SeedInvocation → InvocationState
 //   GET    /__admin/invocations[/{id}]
+//   POST   /__admin/invocations/{id}/instances/{instanceId}/finish   FinishInstance → {invocation, event?}
 //   GET    /__admin/requests?service=&action=     DELETE /__admin/requests
 //   POST   /__admin/faults               Fault        DELETE /__admin/faults
 //   POST   /__admin/config               ConfigUpdate → current config
@@ -48,6 +49,10 @@ async function route(emu: Emulator, getConfig: () => unknown, req: IncomingMessa
   if (key === 'GET ') return [200, info(emu)];
   if (key === 'POST /invocations') return [200, emu.seedInvocation(await json<SeedInvocation>(req))];
   if (key === 'GET /invocations') return [200, emu.listInvocations()];
+  const finish = /^\/invocations\/([^/]+)\/instances\/([^/]+)\/finish$/.exec(path);
+  if (method === 'POST' && finish) {
+    return [200, emu.finishInstance(decodeURIComponent(finish[1]), decodeURIComponent(finish[2]), await json<FinishInstance>(req))];
+  }
   if (method === 'GET' && path.startsWith('/invocations/')) {
     const state = emu.getInvocation(decodeURIComponent(path.slice('/invocations/'.length)));
     if (!state) throw new AdminError(404, 'no such invocation');

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ADMIN_PREFIX, createAdminHandler } from './admin.js';
 import { applyConfig, createContext, resetContext } from './context.js';
 import { createEcsHandler } from './ecs/index.js';
+import { taskEvent } from './ecs/task-event.js';
 import { createEventBridgeHandler } from './eventbridge.js';
 import { ACCOUNT_ID, DEMO_KEYS, DEMO_USER_ARN, ROLE_ARN, ROLE_MAX_SESSION_SECONDS } from './identity.js';
 import { createStsHandler } from './sts.js';
@@ -18,6 +19,8 @@ export type {
   ConfigUpdate,
   Emulator,
   EmulatorConfig,
+  FinishInstance,
+  TaskEvent,
   EmulatorInfo,
   EmulatorOptions,
   Fault,
@@ -115,6 +118,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seedInvocation: (spec) => ctx.store.seed(spec),
     getInvocation: (invokeId) => ctx.store.get(invokeId),
     listInvocations: () => ctx.store.list(),
+    finishInstance: (invokeId, instanceId, end) => {
+      const invocation = ctx.store.finish(invokeId, instanceId, end);
+      return { invocation, event: taskEvent(invocation, instanceId, ACCOUNT_ID) };
+    },
     requests: (filter) => ctx.log.list(filter),
     clearRequests: () => ctx.log.clear(),
     injectFault: (fault) => ctx.faults.add(fault),

@@ -2,7 +2,7 @@ import { ApiError } from './errors.js';
 import { deriveInvocationStatus, legacyInvokeStatus } from './ecs/status.js';
 import * as ids from './util/ids.js';
 import { isoSeconds, parseTime } from './util/time.js';
-import type { InstanceState, InstanceStatus, InvocationState, RepeatMode, SeedInvocation } from './types.js';
+import type { FinishInstance, InstanceState, InstanceStatus, InvocationState, RepeatMode, SeedInvocation } from './types.js';
 
 // The Cloud Assistant state: invocations, their per-instance executions and the commands
 // they ran. Readers get deep copies, so nothing outside can change the state behind the
@@ -37,6 +37,8 @@ export interface NewInvocation {
   repeatMode: RepeatMode;
   frequency: string;
   instanceIds: string[];
+  /** RunCommand/InvokeCommand `Tag.N`. */
+  tags?: Record<string, string>;
 }
 
 const DEFAULT_REGION = 'cn-hangzhou';
@@ -120,6 +122,7 @@ export class InvocationStore {
       timed: repeatMode === 'Period',
       creationTime,
       stopRequested: false,
+      tags: { ...(spec.tags ?? {}) },
       seq: this.seq++,
       instances,
     });
@@ -142,6 +145,7 @@ export class InvocationStore {
       timed: spec.repeatMode === 'Period',
       creationTime: at,
       stopRequested: false,
+      tags: { ...(spec.tags ?? {}) },
       seq: this.seq++,
       instances: spec.instanceIds.map((instanceId) => ({
         instanceId,
@@ -223,7 +227,37 @@ export class InvocationStore {
       inv.stopRequested = true;
     }
   }
+
+  /**
+   * One instance's run ends (what a test needs to make instances fail one by one). Only a
+   * run that has not ended can end; the invocation status follows from the instances.
+   */
+  finish(invokeId: string, instanceId: string, end: FinishInstance, now = Date.now()): InvocationState {
+    const inv = this.invocations.get(invokeId);
+    if (!inv) throw new Error(`no invocation ${invokeId}`);
+    settle(inv, now);
+    const instance = inv.instances.find((i) => i.instanceId === instanceId);
+    if (!instance) throw new Error(`instance ${instanceId} is not part of ${invokeId}`);
+    if (!FINISHABLE.has(instance.status)) throw new Error(`instance ${instanceId} is ${instance.status}: its run has already ended`);
+    if (!ENDINGS.has(end.status)) throw new Error(`"${String(end.status)}" is not how a run ends`);
+    const at = isoSeconds(now);
+    if (instance.status !== 'Running') {
+      instance.startTime ??= at;
+      instance.repeats += 1;
+    }
+    instance.status = end.status;
+    instance.updateTime = at;
+    if (HALTED.has(end.status)) instance.stopTime = at;
+    else instance.finishTime = at;
+    instance.exitCode = end.exitCode ?? (end.status === 'Success' ? 0 : end.status === 'Failed' ? 1 : undefined);
+    instance.errorCode = end.errorCode;
+    instance.errorInfo = end.errorInfo;
+    return this.get(invokeId, now)!;
+  }
 }
+
+const FINISHABLE: ReadonlySet<InstanceStatus> = new Set(['Pending', 'Scheduled', 'Running']);
+const ENDINGS: ReadonlySet<string> = new Set(['Success', 'Failed', 'Error', 'Timeout', 'Invalid', 'Aborted', 'Cancelled', 'Terminated']);
 
 function settle(inv: StoredInvocation, now: number): StoredInvocation {
   for (const instance of inv.instances) {

@@ -45,6 +45,8 @@ export interface SeedInvocation {
   repeatMode?: 'Once' | 'Period';
   /** ISO 'YYYY-MM-DDTHH:mm:ssZ', default now. */
   creationTime?: string;
+  /** The invocation's tags (RunCommand `Tag.N.Key`/`Tag.N.Value`), returned by DescribeInvocations. */
+  tags?: Record<string, string>;
   instances: Array<{
     instanceId: string;
     /** Default Running. `Stopping` cannot be seeded: it only exists on the way to Stopped. */
@@ -66,6 +68,9 @@ export interface InstanceState {
   stopTime?: string;
   finishTime?: string;
   exitCode?: number;
+  /** Why a run failed (ErrorCode / ErrorInfo in DescribeInvocations), set by `finishInstance`. */
+  errorCode?: string;
+  errorInfo?: string;
   repeats: number;
   ignoresStop: boolean;
 }
@@ -86,7 +91,50 @@ export interface InvocationState {
   creationTime: string;
   /** True once StopInvocation hit it: a periodic invocation schedules no further runs. */
   stopRequested: boolean;
+  tags: Record<string, string>;
   instances: InstanceState[];
+}
+
+/** How one instance's run ends (`finishInstance`), as Cloud Assistant reports it. */
+export interface FinishInstance {
+  status: 'Success' | 'Failed' | 'Error' | 'Timeout' | 'Invalid' | 'Aborted' | 'Cancelled' | 'Terminated';
+  /** Default 0 for Success, 1 for Failed, else none. */
+  exitCode?: number;
+  errorCode?: string;
+  errorInfo?: string;
+}
+
+/**
+ * The Cloud Assistant task status event ECS publishes on the default bus when a run ends
+ * (https://www.alibabacloud.com/help/en/ecs/user-guide/subscribe-to-cloud-assistant-events).
+ */
+export interface TaskEvent {
+  id: string;
+  source: 'acs.ecs';
+  specversion: '1.0';
+  subject: string;
+  time: string;
+  type: 'ecs:CloudAssistant:TaskCompleted';
+  aliyunaccountid: string;
+  aliyunpublishtime: string;
+  aliyuneventbusname: 'default';
+  aliyunregionid: string;
+  aliyunpublishaddr: string;
+  data: {
+    commandId: string;
+    commandName: string;
+    exitCode: string;
+    finishTime: string;
+    instanceId: string;
+    invocationStatus: string;
+    invokeId: string;
+    ownerId: string;
+    repeatMode: string;
+    repeats: string;
+    startTime: string;
+    errorCode: string;
+    errorDesc: string;
+  };
 }
 
 export interface Fault {
@@ -207,6 +255,12 @@ export interface Emulator extends EmulatorInfo {
   seedInvocation(spec: SeedInvocation): InvocationState;
   getInvocation(invokeId: string): InvocationState | undefined;
   listInvocations(): InvocationState[];
+  /**
+   * Ends one instance's run (Running, Pending or Scheduled) the way Cloud Assistant would,
+   * and returns the task event ECS publishes for it (none for `Error`, which the documented
+   * event list does not include).
+   */
+  finishInstance(invokeId: string, instanceId: string, end: FinishInstance): { invocation: InvocationState; event?: TaskEvent };
   requests(filter?: RequestFilter): LoggedRequest[];
   clearRequests(): void;
   /** Faults apply in insertion order; the first match wins. */

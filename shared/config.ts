@@ -2,6 +2,7 @@ import { parseBasicAuthList, type AuthConfig } from './auth/index.js';
 import { ConfigError } from './errors.js';
 import { validatorFor } from './schemas/validate.js';
 import { REGION_ID } from './schemas/stop-request.js';
+import { MAX_ERRORS_PATTERN, parseMaxErrors, type MaxErrors } from './stop/max-errors.js';
 
 // Every variable the function reads (DESIGN §2.4), checked with ajv at start-up so a
 // typo stops the deploy's first invocation with a message naming the variable, instead
@@ -34,6 +35,7 @@ export interface Config {
   resultEventBus?: string;
   eventBridgeEndpoint?: { host: string; protocol: 'http' | 'https' };
   logLevel: LogLevel;
+  guard: GuardConfig;
   /** Values that must never reach a log line (secrets from the environment). */
   secrets: string[];
 }
@@ -43,6 +45,14 @@ export interface Config {
  * 128 MB instance parses with room to spare (README "Limits" has the measurement).
  */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The rollout guard's thresholds (README "Rollout guard"). */
+export interface GuardConfig {
+  /** ROLLOUT_MAX_ERRORS: a threshold; 'off' = none by default, tags and overrides still apply; undefined = unset. */
+  default?: MaxErrors | 'off';
+  /** ROLLOUT_MAX_ERRORS_BY_COMMAND: command id or name → threshold or 'off'. */
+  byCommand: ReadonlyMap<string, MaxErrors | 'off'>;
+}
 
 const BOOL = '^(true|false|1|0|yes|no)$';
 const INT = (min: number, max: number) => ({ pattern: '^[0-9]{1,9}$', min, max });
@@ -81,6 +91,8 @@ const VARS: Record<string, VarSpec> = {
   RESULT_EVENT_BUS: { pattern: '^[A-Za-z0-9_-]{1,127}$', hint: 'an EventBridge event bus name' },
   EVENTBRIDGE_ENDPOINT: { pattern: '^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$', hint: 'host[:port] or http(s)://host[:port]' },
   LOG_LEVEL: { pattern: '^(debug|info|warn|error)$', hint: 'debug, info, warn or error' },
+  ROLLOUT_MAX_ERRORS: { pattern: `^off$|${MAX_ERRORS_PATTERN}`, hint: 'a number of failed instances (0-100000), a percentage such as 10%, or off' },
+  ROLLOUT_MAX_ERRORS_BY_COMMAND: { hint: 'a comma list of <command name or id>=<N, N% or off>, e.g. deploy.sh=2,c-hz0abc=10%,patch.sh=off' },
 };
 
 export const envSchema = {
@@ -167,6 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultEventBus: raw.RESULT_EVENT_BUS,
     eventBridgeEndpoint: parseEndpoint(raw.EVENTBRIDGE_ENDPOINT, 'https'),
     logLevel: (raw.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    guard: {
+      default: raw.ROLLOUT_MAX_ERRORS === undefined ? undefined : raw.ROLLOUT_MAX_ERRORS === 'off' ? 'off' : parseMaxErrors(raw.ROLLOUT_MAX_ERRORS),
+      byCommand: parseByCommand(raw.ROLLOUT_MAX_ERRORS_BY_COMMAND),
+    },
     secrets,
   };
 }
@@ -175,6 +191,25 @@ function describe(name: string, value: string | undefined): string {
   const spec = VARS[name];
   const shown = spec?.secret || value === undefined ? '' : ` (got '${value.slice(0, 80)}')`;
   return `must be ${spec?.hint ?? 'valid'}${shown}`;
+}
+
+/** `deploy.sh=2,c-hz0abc=10%,patch.sh=off` → a map; a bad entry names itself and the variable. */
+function parseByCommand(value: string | undefined): Map<string, MaxErrors | 'off'> {
+  const out = new Map<string, MaxErrors | 'off'>();
+  if (value === undefined) return out;
+  const fail = (why: string) => new ConfigError('ROLLOUT_MAX_ERRORS_BY_COMMAND', `${why}; must be ${VARS.ROLLOUT_MAX_ERRORS_BY_COMMAND.hint}`);
+  for (const entry of value.split(',')) {
+    const at = entry.lastIndexOf('=');
+    const key = entry.slice(0, at).trim();
+    const threshold = entry.slice(at + 1).trim();
+    if (at < 0 || key === '') throw fail(`entry '${entry.trim().slice(0, 80)}' is not <command>=<threshold>`);
+    if (key.length > 128) throw fail(`command '${key.slice(0, 40)}…' is longer than 128 characters`);
+    const parsed = threshold === 'off' ? 'off' : parseMaxErrors(threshold);
+    if (!parsed) throw fail(`'${threshold.slice(0, 40)}' for '${key.slice(0, 80)}' is not a threshold`);
+    if (out.has(key)) throw fail(`'${key.slice(0, 80)}' appears twice`);
+    out.set(key, parsed);
+  }
+  return out;
 }
 
 function parseEndpoint(value: string | undefined, fallback: 'http' | 'https'): Config['ecsEndpoint'] {

@@ -9,6 +9,7 @@ import { asDuplicate, buildResult, hasRetryableFailure, type Origin, type Verdic
 import type { Logger } from './log.js';
 import { checkPolicy } from './policy.js';
 import { adapt } from './sources/index.js';
+import { guardTargets } from './stop/guard.js';
 import { resolveTargets } from './stop/resolve.js';
 import { pairKey, stopAll } from './stop/stop.js';
 import { sweepTargets } from './stop/sweep.js';
@@ -143,6 +144,13 @@ async function execute(
   const resolved = adapted.sweep
     ? await sweepTargets(adapted.sweep, deps.ecs, stages)
     : await resolveTargets(adapted.requests, deps.ecs, stages);
+  // The rollout guard decides what to stop from the invocation's own state (README "Rollout guard").
+  const guarded = adapted.guards ? await guardTargets(adapted.guards, deps.ecs, { ...stages, config: config.guard }) : undefined;
+  if (guarded) {
+    resolved.work.push(...guarded.work);
+    resolved.targets.push(...guarded.targets);
+    resolved.calls += guarded.calls;
+  }
   const alreadyStopped = new Set(
     (previous?.event.data.targets ?? []).filter((t) => t.status === 'stopped').map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
   );
@@ -168,8 +176,9 @@ async function execute(
     trigger,
     source: adapted.source,
     dedupeKey: adapted.dedupeKey,
-    reason: adapted.requests.find((r) => r.reason)?.reason,
+    reason: adapted.requests.find((r) => r.reason)?.reason ?? adapted.guards?.find((g) => g.request.reason)?.request.reason,
     targets,
+    guard: guarded?.reports,
     durationMs: Date.now() - started,
     scrub: (s) => deps.log.scrub(s),
   });
@@ -205,7 +214,8 @@ function cacheKey(adapted: Adapted): string | undefined {
     .map((r) => JSON.stringify([r.regionId, r.invokeId ?? '', [...(r.instanceIds ?? [])].sort(), r.commandId ?? '', r.commandName ?? '', r.dryRun === true]))
     .sort();
   const sweep = adapted.sweep ? JSON.stringify({ ...adapted.sweep, regionIds: [...adapted.sweep.regionIds].sort() }) : '';
-  const digest = createHash('sha256').update(JSON.stringify([work, sweep])).digest('hex').slice(0, 16);
+  const guard = (adapted.guards ?? []).map(({ request: g }) => JSON.stringify([g.regionId, g.invokeId, String(g.maxErrors ?? ''), g.dryRun === true])).sort();
+  const digest = createHash('sha256').update(JSON.stringify(guard.length > 0 ? [work, sweep, guard] : [work, sweep])).digest('hex').slice(0, 16);
   return `${adapted.dedupeKey}#${digest}`;
 }
 

@@ -27,8 +27,25 @@ export function checkPolicy(adapted: Adapted, config: Config): Adapted {
   }
 
   const denied = adapted.requests.filter((r) => notAllowed(r.regionId));
+  // Rollout guard evaluations are targets too: one in another region is its own failed target.
+  const guards = adapted.guards ?? [];
+  const guardsDenied = guards.filter((g) => notAllowed(g.request.regionId));
+  if (guardsDenied.length > 0 && denied.length === adapted.requests.length && guardsDenied.length === guards.length) {
+    throw new RequestError(403, 'RegionNotAllowed', message([...denied.map((r) => r.regionId), ...guardsDenied.map((g) => g.request.regionId)]), [
+      ...adapted.requests.map((_, i) => ({ path: adapted.requests.length > 1 ? `/requests/${i}/regionId` : '/regionId', message: 'is not an allowed region' })).slice(0, 50),
+      { path: '/regionId', message: 'is not an allowed region' },
+    ]);
+  }
+  if (guardsDenied.length > 0) {
+    const error = (regionId: string) => ({ code: 'RegionNotAllowed', message: message([regionId]), retryable: false, statusCode: 403 });
+    adapted = {
+      ...adapted,
+      guards: guards.filter((g) => !notAllowed(g.request.regionId)),
+      denied: [...(adapted.denied ?? []), ...guardsDenied.map((g): TargetResult => ({ regionId: g.request.regionId, invokeId: g.request.invokeId, status: 'failed', error: error(g.request.regionId) }))],
+    };
+  }
   if (denied.length === 0) return adapted;
-  if (denied.length === adapted.requests.length) {
+  if (denied.length === adapted.requests.length && guards.length === 0) {
     throw new RequestError(
       403,
       'RegionNotAllowed',

@@ -31,6 +31,61 @@ export interface SweepRequest {
   dryRun?: boolean;
 }
 
+/**
+ * Rollout guard request (README "Rollout guard"): count the invocation's failed instances
+ * and, past `maxErrors` (SSM MaxErrors: `N` or `N%`), stop it where it has not finished.
+ * Without `maxErrors` the configured threshold applies.
+ */
+export interface GuardRequest {
+  action: 'guard';
+  regionId: string;
+  invokeId: string;
+  maxErrors?: string | number;
+  dryRun?: boolean;
+  reason?: string;
+}
+
+/** A guard request and what set it off; the trigger part comes from a task event, never from a schema. */
+export interface GuardWork {
+  request: GuardRequest;
+  /** The Cloud Assistant task events (or custom events) that asked, for the record. */
+  events: Array<{ id: string; source: string; instanceId?: string; invocationStatus?: string }>;
+  /** The command the event named, so a guard with nothing configured for it needs no ECS call. */
+  commandId?: string;
+  commandName?: string;
+}
+
+/** Why the guard did what it did, one per invocation it looked at (`data.guard`). */
+export interface GuardReport {
+  regionId: string;
+  invokeId: string;
+  decision: 'stop' | 'below-threshold' | 'off' | 'opted-out' | 'nothing-to-stop' | 'not-found' | 'failed';
+  commandId?: string;
+  commandName?: string;
+  repeatMode?: string;
+  /** The threshold as written (`2`, `10%`), how many failures it allows here, and where it came from. */
+  maxErrors?: string;
+  allowed?: number;
+  thresholdSource?: 'request' | 'tag' | 'command' | 'default';
+  /** Instances of the invocation, and how many ended in a failure state. */
+  instances?: number;
+  failed?: number;
+  /** Instances per status as ECS reported them before any stop. */
+  statuses?: Record<string, number>;
+  /** Unfinished instances the stop was sent for (Pending, Scheduled, Running); at most 100 listed. */
+  stopping?: string[];
+  stoppingCount?: number;
+  /** Instances that had already finished (any other status); only the count. */
+  alreadyFinished?: number;
+  /** A periodic invocation: stopped whole, so it schedules no further runs. */
+  cancelsFurtherRuns?: boolean;
+  /** The event(s) that asked; triggeringEventId is the first. */
+  triggeringEventId?: string;
+  triggeringEvents?: Array<{ id: string; source: string; instanceId?: string; invocationStatus?: string }>;
+  dryRun?: boolean;
+  message: string;
+}
+
 /** Something a payload mentioned that we deliberately do not act on (resolved alert, OK state). */
 export interface SkippedTarget {
   regionId?: string;
@@ -46,6 +101,8 @@ export interface Adapted {
   requests: StopRequest[];
   skipped: SkippedTarget[];
   sweep?: SweepRequest;
+  /** Rollout guard evaluations (task events, `{"action":"guard"}` requests). */
+  guards?: GuardWork[];
   /** Per-source dedupe key (DESIGN §2.2); undefined when the payload has none. */
   dedupeKey?: string;
   /**
@@ -108,6 +165,8 @@ export interface ResultData {
   targets: TargetResult[];
   counts: { requested: number; stopped: number; failed: number; skipped: number };
   durationMs: number;
+  /** Rollout guard decisions, when the payload asked for the guard. */
+  guard?: GuardReport[];
   error?: ErrorBody['error'];
 }
 

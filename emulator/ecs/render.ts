@@ -52,13 +52,13 @@ export function renderInvocation(inv: InvocationState, encoding: ContentEncoding
         Repeats: i.repeats,
         ExitCode: i.exitCode,
         Dropped: 0,
-        ErrorCode: '',
-        ErrorInfo: '',
+        ErrorCode: i.errorCode ?? '',
+        ErrorInfo: i.errorInfo ?? '',
         Timed: inv.timed,
         Output: includeOutput ? encodeText(output(inv, i), encoding) : undefined,
       })),
     },
-    Tags: { Tag: [] as unknown[] },
+    Tags: { Tag: Object.entries(inv.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) },
   };
 }
 

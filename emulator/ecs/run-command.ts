@@ -24,6 +24,19 @@ function targets(params: Record<string, string>): string[] {
   return [...new Set(ids)];
 }
 
+/** `Tag.N.Key` / `Tag.N.Value` (N 1–20): the invocation's tags. */
+function tags(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const m = /^Tag\.(\d+)\.Key$/.exec(key);
+    if (!m) continue;
+    const n = Number(m[1]);
+    if (n < 1 || n > 20 || value === '') throw invalidParameter(key);
+    out[value] = params[`Tag.${n}.Value`] ?? '';
+  }
+  return out;
+}
+
 function repeat(params: Record<string, string>): { repeatMode: RepeatMode; frequency: string } {
   const mode = (params['RepeatMode'] || 'Once') as RepeatMode;
   if (!REPEAT_MODES.includes(mode)) throw invalidParameter('RepeatMode');
@@ -54,6 +67,7 @@ export const runCommand: RpcAction = ({ params, ctx, now }) => {
       commandType: type,
       commandContent: base64,
       instanceIds,
+      tags: tags(params),
       ...repeat(params),
     },
     now,
@@ -76,6 +90,7 @@ export const invokeCommand: RpcAction = ({ params, ctx, now }) => {
       commandType: command.type,
       commandContent: command.content,
       instanceIds: targets(params),
+      tags: tags(params),
       ...repeat(params),
     },
     now,

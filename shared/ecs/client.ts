@@ -25,6 +25,8 @@ export interface Invocation {
   invocationStatus?: string;
   repeatMode?: string;
   creationTime?: string;
+  /** The invocation's own tags (RunCommand/InvokeCommand `Tag.N`), as DescribeInvocations returns them. */
+  tags?: Record<string, string>;
   instances: Array<{ instanceId: string; invocationStatus?: string; startTime?: string }>;
 }
 
@@ -48,6 +50,13 @@ export interface EcsApi {
    * an attempt is only started when it can finish. Optional: an API without set-up has none.
    */
   prepare?(deadline: number | undefined): Promise<void>;
+}
+
+function tagMap(tags: Array<{ tagKey?: string; tagValue?: string }> | undefined): Record<string, string> | undefined {
+  if (!tags || tags.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const t of tags) if (t.tagKey) out[t.tagKey] = t.tagValue ?? '';
+  return out;
 }
 
 export class EcsClient implements EcsApi {
@@ -93,6 +102,7 @@ export class EcsClient implements EcsApi {
       invocationStatus: inv.invocationStatus,
       repeatMode: inv.repeatMode,
       creationTime: inv.creationTime,
+      tags: tagMap(inv.tags?.tag),
       instances: (inv.invokeInstances?.invokeInstance ?? []).map((i) => ({
         instanceId: i.instanceId ?? '',
         invocationStatus: i.invocationStatus,

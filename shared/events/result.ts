@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { httpStatusFor, retryCanHelp } from './status.js';
-import type { ErrorBody, Outcome, ResultData, ResultEvent, SourceName, TargetResult, TriggerKind } from '../types.js';
+import type { ErrorBody, GuardReport, Outcome, ResultData, ResultEvent, SourceName, TargetResult, TriggerKind } from '../types.js';
 
 // The record of what happened (DESIGN §2.5), with the HTTP status that tells the sender
 // what to do next (decided in status.ts). Pure.
@@ -20,6 +20,8 @@ export interface ResultInput {
   reason?: string;
   targets: TargetResult[];
   durationMs: number;
+  /** Rollout guard decisions (`data.guard`). */
+  guard?: GuardReport[];
   /** Set for refusals before any ECS call. */
   rejected?: { status: number; error: ErrorBody['error'] };
   scrub?: (text: string) => string;
@@ -80,7 +82,7 @@ export function buildResult(input: ResultInput): Verdict {
     }
   }
 
-  const invokeIds = [...new Set(targets.map((t) => t.invokeId).filter((id): id is string => Boolean(id)))];
+  const invokeIds = [...new Set([...targets.map((t) => t.invokeId), ...(input.guard ?? []).map((g) => g.invokeId)].filter((id): id is string => Boolean(id)))];
   const data: ResultData = {
     outcome,
     trigger: input.trigger,
@@ -92,6 +94,7 @@ export function buildResult(input: ResultInput): Verdict {
     counts,
     durationMs: input.durationMs,
   };
+  if (input.guard && input.guard.length > 0) data.guard = input.guard.map((g) => ({ ...g, message: scrub(g.message) }));
   if (error) data.error = error;
   const event: ResultEvent = {
     specversion: '1.0',

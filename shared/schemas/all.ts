@@ -3,7 +3,8 @@
 // compiles nothing and the bundle carries no ajv compiler.
 
 import { envSchema } from '../config.js';
+import { guardRequestSchema } from './guard-request.js';
 import { sourceSchemas } from './sources.js';
 import { stopRequestSchema, sweepRequestSchema } from './stop-request.js';
 
-export const allSchemas: ReadonlyArray<{ $id: string }> = [stopRequestSchema, sweepRequestSchema, envSchema, ...sourceSchemas];
+export const allSchemas: ReadonlyArray<{ $id: string }> = [stopRequestSchema, sweepRequestSchema, guardRequestSchema, envSchema, ...sourceSchemas];

@@ -40,7 +40,7 @@ export function bodyKind(contentType: string): BodyKind | undefined {
  * `alerts` array → grafana (Grafana markers) or alertmanager (also ARMS);
  * `alertState` → cloudmonitor (legacy JSON callback);
  * `specversion`, or an array whose first item has one → eventbridge;
- * `action` → sweep; anything else → direct.
+ * `action` → sweep (`"action":"guard"` → direct: the canonical guard request); anything else → direct.
  */
 export function detectSource(value: unknown, trigger: TriggerKind): SourceName {
   if (trigger === 'timer') return 'sweep';
@@ -49,6 +49,6 @@ export function detectSource(value: unknown, trigger: TriggerKind): SourceName {
   if (Array.isArray(value.alerts)) return looksLikeGrafana(value) ? 'grafana' : 'alertmanager';
   if (Object.hasOwn(value, 'alertState')) return 'cloudmonitor';
   if (Object.hasOwn(value, 'specversion')) return 'eventbridge';
-  if (Object.hasOwn(value, 'action')) return 'sweep';
+  if (Object.hasOwn(value, 'action')) return value.action === 'guard' ? 'direct' : 'sweep';
   return 'direct';
 }

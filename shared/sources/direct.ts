@@ -1,8 +1,10 @@
 import type { ValidateFunction } from 'ajv';
 import { check, validatorFor } from '../schemas/validate.js';
 import { stopRequestSchema } from '../schemas/stop-request.js';
-import type { Adapted, SourceInput, StopRequest } from '../types.js';
+import type { Adapted, ErrorDetail, SourceInput, StopRequest } from '../types.js';
+import { badRequest } from '../errors.js';
 import { isRecord, parseJson, queryFlag } from './body.js';
+import { checkGuardRequest } from './guard.js';
 
 let validate: ValidateFunction<StopRequest> | undefined;
 
@@ -12,16 +14,19 @@ let validate: ValidateFunction<StopRequest> | undefined;
  */
 export function adaptDirect(input: SourceInput, value: unknown = parseJson(input.body), defaultRegion?: string): Adapted {
   const candidate: unknown = isRecord(value) ? withDefaults(value, input, defaultRegion) : value;
-  validate ??= validatorFor<StopRequest>(stopRequestSchema);
-  const request = check(validate, candidate, 'stop request');
   // Idempotency-Key, else the Standard Webhooks message id (also sent by Svix-style senders).
   const idempotencyKey = input.headers['idempotency-key'] ?? input.headers['webhook-id'] ?? input.headers['svix-id'];
-  return {
-    source: 'direct',
-    requests: [request],
-    skipped: [],
-    dedupeKey: idempotencyKey ? `direct:${idempotencyKey.slice(0, 200)}` : undefined,
-  };
+  const key = idempotencyKey ? `direct:${idempotencyKey.slice(0, 200)}` : undefined;
+  if (isRecord(value) && value.action === 'guard') {
+    // The rollout guard asked for by an operator or a custom source (README "Rollout guard").
+    const errors: ErrorDetail[] = [];
+    const request = checkGuardRequest(candidate, '', errors);
+    if (!request) throw badRequest('guard request is invalid', errors);
+    return { source: 'direct', requests: [], skipped: [], guards: [{ request, events: [] }], dedupeKey: key };
+  }
+  validate ??= validatorFor<StopRequest>(stopRequestSchema);
+  const request = check(validate, candidate, 'stop request');
+  return { source: 'direct', requests: [request], skipped: [], dedupeKey: key };
 }
 
 function withDefaults(body: Record<string, unknown>, input: SourceInput, defaultRegion?: string): Record<string, unknown> {

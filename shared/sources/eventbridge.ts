@@ -1,18 +1,27 @@
 import type { ValidateFunction } from 'ajv';
 import { stopRequestSchema } from '../schemas/stop-request.js';
 import { validatorFor, toDetails } from '../schemas/validate.js';
-import type { Adapted, ErrorDetail, SourceInput, StopRequest } from '../types.js';
+import type { Adapted, ErrorDetail, GuardWork, SkippedTarget, SourceInput, StopRequest } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
 import { MAX_EVENTS, consolidate, dedupeKey, functionRegion, refuse, toRequest, tooMany } from './canonical.js';
 import { lookup, lookupInstances, ownString, pointerLevel, queryLevel, type Found } from './fields.js';
+import { checkGuardRequest, fromTaskEvent } from './guard.js';
 import type { AdaptOptions } from './options.js';
 
 // EventBridge delivers CloudEvents 1.0: one event, or an array when the target pushes in
-// batches. `data` is either a canonical stop request (validated as strictly as the direct
-// source) or an ECS / Cloud Assistant event carrying `invokeId` / `instanceId`
-// (`ecs:CloudAssistant:TaskCompleted`). EventBridge adds `aliyunregionid`,
-// `aliyunaccountid`, `aliyunpublishtime` (not RFC 3339: `…42.179PRC`, so never
-// format-checked), `aliyuneventbusname`, `aliyunpublishaddr`.
+// batches. `data` is one of:
+// - a Cloud Assistant task event (`ecs:CloudAssistant:TaskCompleted`): it fires after that
+//   instance's run has ended, so it feeds the rollout guard (a failure) or is recorded as
+//   skipped (any other ending); it never stops the finished instance;
+// - a canonical stop request, or a canonical `{"action":"guard",…}` request (custom
+//   events, which EventBridge accepts only on a custom bus), validated as strictly as the
+//   direct source;
+// - another ECS-shaped event naming `invokeId` / `instanceId`: a stop of those.
+// EventBridge adds `aliyunregionid`, `aliyunaccountid`, `aliyunpublishtime` (not RFC 3339:
+// `…42.179PRC`, so never format-checked), `aliyuneventbusname`, `aliyunpublishaddr`.
+
+/** The Cloud Assistant task status event type. */
+export const TASK_EVENT_TYPE = 'ecs:CloudAssistant:TaskCompleted';
 
 /** Open envelope schema: the required CloudEvents attributes and what we read. */
 export const cloudEventSchema = {
@@ -54,6 +63,8 @@ export function adaptEventBridge(value: unknown, input: SourceInput, options: Ad
 
   const errors: ErrorDetail[] = [];
   const requests: StopRequest[] = [];
+  const guards: GuardWork[] = [];
+  const skipped: SkippedTarget[] = [];
   const keys: string[] = [];
   items.forEach((item, i) => {
     const prefix = batch ? `/${i}` : '';
@@ -64,19 +75,52 @@ export function adaptEventBridge(value: unknown, input: SourceInput, options: Ad
     keys.push(`${item.source}|${item.id}`);
     const data = eventData(item, `${prefix}/data`, errors);
     if (data === undefined) return;
+    if (isTaskEvent(item, data)) {
+      const region = ownString(data, 'regionId') ?? envelopeRegion(item, prefix)?.value ?? ownString(input.query, 'regionId') ?? options.defaultRegion;
+      const task = fromTaskEvent({ id: item.id, source: item.source, data }, region, prefix, queryFlag(input.query.dryRun), errors);
+      if (task?.guard) guards.push(task.guard);
+      if (task?.skipped) skipped.push(task.skipped);
+      return;
+    }
+    if (!isEcsEvent(item, data) && data.action === 'guard') {
+      const guard = guardFromCanonical(item, data, prefix, input, options, errors);
+      if (guard) guards.push(guard);
+      return;
+    }
     const request = isEcsEvent(item, data) ? fromEcsEvent(item, data, prefix, input, options, errors) : fromCanonical(item, data, prefix, input, options, errors);
     if (request) requests.push(request);
   });
-  // A batch with some usable events stops those and reports the rest (FC counts a returned
+  // A batch with some usable events acts on those and reports the rest (FC counts a returned
   // result as success, so a refused batch would never be retried).
-  if (errors.length > 0 && requests.length === 0) throw refuse(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
+  if (errors.length > 0 && requests.length === 0 && guards.length === 0 && skipped.length === 0) {
+    throw refuse(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
+  }
   return {
     source: 'eventbridge',
     requests: consolidate(requests),
-    skipped: [],
+    skipped,
+    ...(guards.length > 0 ? { guards } : {}),
     dedupeKey: dedupeKey('eventbridge', keys.join(',')),
     refused: errors.length > 0 ? errors : undefined,
   };
+}
+
+/** The documented task event type, or an `acs.ecs` event whose data reports a run's end. */
+function isTaskEvent(event: CloudEvent, data: Record<string, unknown>): boolean {
+  return event.type === TASK_EVENT_TYPE || (event.source === 'acs.ecs' && Object.hasOwn(data, 'invokeId') && Object.hasOwn(data, 'invocationStatus'));
+}
+
+/** `{"action":"guard",…}` in a custom event's data; region defaults from the envelope. */
+function guardFromCanonical(event: CloudEvent, data: Record<string, unknown>, prefix: string, input: SourceInput, options: AdaptOptions, errors: ErrorDetail[]): GuardWork | undefined {
+  const candidate: Record<string, unknown> = { ...data };
+  if (candidate.regionId === undefined) {
+    const region = envelopeRegion(event, prefix)?.value ?? ownString(input.query, 'regionId') ?? options.defaultRegion;
+    if (region) candidate.regionId = region;
+  }
+  const dry = queryFlag(input.query.dryRun);
+  if (dry !== undefined && candidate.dryRun === undefined) candidate.dryRun = dry;
+  const request = checkGuardRequest(candidate, `${prefix}/data`, errors);
+  return request ? { request, events: [{ id: event.id.slice(0, 200), source: event.source.slice(0, 200) }] } : undefined;
 }
 
 /** `data` as a value: an object as is; a string (a producer that stringified JSON) or `data_base64` parsed. */

@@ -7,12 +7,13 @@ const MAX_PAGES = 100;
 
 /**
  * Every invocation ECS lists under any of `statuses` (paged with NextToken, each once, in
- * listing order). The filter goes to ECS; callers still check what they rely on.
+ * listing order); an `undefined` status lists every status. The filter goes to ECS;
+ * callers still check what they rely on.
  */
 export async function listInvocations(
   ecs: EcsApi,
   filter: Omit<DescribeParams, 'invokeStatus' | 'nextToken' | 'maxResults'>,
-  statuses: readonly string[],
+  statuses: ReadonlyArray<string | undefined>,
   retry: RetryPolicy,
   count: () => void,
   tooMany = 'DescribeInvocations returned more than 100 pages',
