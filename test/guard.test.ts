@@ -5,6 +5,7 @@ import type { Emulator, InvocationState, SeedInvocation, TaskEvent } from '../em
 import { loadConfig } from '../shared/config.js';
 import { allowedErrors, exceeds, parseMaxErrors } from '../shared/stop/max-errors.js';
 import type { GuardReport, ResultEvent } from '../shared/types.js';
+import { matches } from './helpers/event-pattern.js';
 import { emulator, instanceIds, repoRoot, startStack, type Stack } from './helpers/stack.js';
 
 // The rollout guard end to end: Cloud Assistant task events (the documented shape, built by
@@ -150,6 +151,19 @@ describe('rollout guard through the event entry point', () => {
     const late = await other.invoke({ ...e1, id: `${e1.id}-late` });
     expect(guardOf(late)).toMatchObject({ decision: 'stop', failed: 3 });
     expect(stopCalls().length).toBeGreaterThan(0);
+  });
+
+  it('a batch with several failure events of one invocation evaluates it once and names every event', async () => {
+    stack = await startStack({ ROLLOUT_MAX_ERRORS: '1' });
+    const { inv, ids } = seed(8);
+    const events = [fail(inv, ids[0]), fail(inv, ids[1], 'Aborted')];
+    emu.clearRequests();
+    const result = await stack.invoke(events);
+    const report = guardOf(result);
+    expect(report).toMatchObject({ decision: 'stop', failed: 2, triggeringEventId: events[0].id });
+    expect(report.triggeringEvents?.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(describeCalls().filter((c) => c.params.InvokeId === inv.invokeId && !c.params.NextToken).length).toBeLessThanOrEqual(2); // the read, then verification
+    expect(stopCalls()).toHaveLength(1);
   });
 
   it('a Success event never calls StopInvocation (nor anything else), even with maxErrors=0', async () => {
@@ -317,6 +331,33 @@ describe('the canonical guard request over HTTP', () => {
     const stopped = await stack.invoke({ ...custom, id: 'rollout-42-abort', type: 'ops:Rollout:Abort', data: { invokeId: abort.invokeId, instanceIds: ['i-abort0000000000001'] } });
     expect(stopped.data.outcome).toBe('stopped');
     expect(emu.getInvocation(abort.invokeId)!.instances[0].status).toBe('Stopped');
+  });
+});
+
+describe('the event-pattern matcher used on s.yaml (EventBridge "Event patterns" rules)', () => {
+  // https://www.alibabacloud.com/help/en/eventbridge/latest/event-patterns
+  const event = { source: 'acs.oss', type: 'oss:ObjectCreated:PostObject', subject: 'acs:oss:cn-hangzhou:1234567:xls-papk/game_apk/123.jpg', data: { name: 'test', state: 'running', count: 3, tags: ['a', 'b'] } };
+  it('exact values, AND across keys, OR within a list, nested objects', () => {
+    expect(matches({ source: ['acs.oss'] }, event)).toBe(true);
+    expect(matches({ source: ['ACS.OSS'] }, event)).toBe(false);
+    expect(matches({ source: ['acs.ecs', 'acs.oss'], type: ['oss:ObjectCreated:PostObject'] }, event)).toBe(true);
+    expect(matches({ source: ['acs.oss'], type: ['other'] }, event)).toBe(false);
+    expect(matches({ data: { name: ['test'] } }, event)).toBe(true);
+    expect(matches({ data: { missing: ['x'] } }, event)).toBe(false);
+    expect(matches({ data: { tags: ['b'] } }, event)).toBe(true);
+  });
+  it('prefix, suffix, contains, anything-but, numeric, exists; unknown operators throw', () => {
+    expect(matches({ source: [{ prefix: 'acs.' }] }, event)).toBe(true);
+    expect(matches({ subject: [{ suffix: '.jpg' }] }, event)).toBe(true);
+    expect(matches({ type: [{ contains: 'Created' }] }, event)).toBe(true);
+    expect(matches({ data: { state: [{ 'anything-but': 'running' }] } }, event)).toBe(false);
+    expect(matches({ data: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, event)).toBe(true);
+    expect(matches({ data: { state: [{ 'anything-but': { prefix: 'run' } }] } }, event)).toBe(false);
+    expect(matches({ data: { count: [{ numeric: ['>', 0, '<=', 5] }] } }, event)).toBe(true);
+    expect(matches({ data: { count: [{ numeric: ['>', 3] }] } }, event)).toBe(false);
+    expect(matches({ data: { gone: [{ exists: false }] } }, event)).toBe(true);
+    expect(matches({ data: { name: [{ exists: false }] } }, event)).toBe(false);
+    expect(() => matches({ source: [{ cidr: '10.0.0.0/24' }] }, event)).toThrow(/not supported/);
   });
 });
 

@@ -186,43 +186,70 @@ describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () =
     expect(stopCalls()[0].params.RegionId).toBe('cn-shanghai');
   });
 
-  it('eventbridge-cloud-assistant.json: a Cloud Assistant event', async () => {
-    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp114aaaabbbbccccdddd')] });
-    const event = await stack.invoke(sample('eventbridge-cloud-assistant.json'));
-    expect(event.data.outcome).toBe('stopped');
-    expect(status('t-hz0jdfwd9f2a1b', 'i-bp114aaaabbbbccccdddd')).toBe('Stopped');
+  // Task events feed the rollout guard (README "Rollout guard"): the event's own instance has
+  // finished, so it is never the one stopped; past ROLLOUT_MAX_ERRORS the unfinished rest is.
+  const guarded = async () => {
+    const s = await startStack({ ROLLOUT_MAX_ERRORS: '0' });
+    extraStacks.push(s);
+    return s;
+  };
+  const extraStacks: Stack[] = [];
+  afterEach(async () => {
+    for (const s of extraStacks.splice(0)) await s.close();
+  });
+  const failedRollout = (invokeId?: string, regionId?: string) =>
+    emu.seedInvocation({ invokeId, regionId, instances: [{ instanceId: 'i-bp114aaaabbbbccccdddd', status: 'Failed' }, running('i-bp1rest000000000001')] });
+
+  it('eventbridge-cloud-assistant.json: a failed run feeds the guard; with the guard off it is recorded and ignored', async () => {
+    failedRollout('t-hz0jdfwd9f2a1b');
+    const off = await stack.invoke(sample('eventbridge-cloud-assistant.json'));
+    expect(off.data.outcome).toBe('ignored');
+    expect(off.data.guard?.[0]).toMatchObject({ decision: 'off', invokeId: 't-hz0jdfwd9f2a1b', triggeringEventId: '45ef4dew-1111-447a-bd93-fab0c1d2e3f4' });
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
+
+    const on = await (await guarded()).invoke(sample('eventbridge-cloud-assistant.json'));
+    expect(on.data.outcome).toBe('stopped');
+    expect(on.data.guard?.[0]).toMatchObject({ decision: 'stop', failed: 1, allowed: 0, stoppingCount: 1, alreadyFinished: 1 });
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp1rest000000000001')).toBe('Stopped');
+    expect(status('t-hz0jdfwd9f2a1b', 'i-bp114aaaabbbbccccdddd')).toBe('Failed');
+    expect(on.data.targets.map((t) => [t.instanceId, t.status])).toEqual([['i-bp1rest000000000001', 'stopped']]);
   });
 
   it('the same event delivered twice (EventBridge retries) is a duplicate', async () => {
-    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp114aaaabbbbccccdddd')] });
-    await stack.invoke(sample('eventbridge-cloud-assistant.json'));
-    const second = await stack.invoke(sample('eventbridge-cloud-assistant.json'));
+    failedRollout('t-hz0jdfwd9f2a1b');
+    const fn = await guarded();
+    await fn.invoke(sample('eventbridge-cloud-assistant.json'));
+    const calls = emu.requests({ service: 'ecs' }).length;
+    const second = await fn.invoke(sample('eventbridge-cloud-assistant.json'));
     expect(second.data.outcome).toBe('duplicate');
     expect(stopCalls()).toHaveLength(1);
+    expect(emu.requests({ service: 'ecs' })).toHaveLength(calls);
   });
 
-  it('a batch (array) of events is one result with every target', async () => {
-    emu.seedInvocation({ invokeId: 't-hz0jdfwd9f2a1b', instances: [running('i-bp114aaaabbbbccccdddd')] });
+  it('a batch (array) of a task event and a custom stop request is one result with every target', async () => {
+    failedRollout('t-hz0jdfwd9f2a1b');
     const sh = emu.seedInvocation({ regionId: 'cn-shanghai', instances: [running('i-bp1g6zv0ce8oghu7k4zr')] });
     // Invoke ids are unique across regions, so the second event names the Shanghai one.
     const custom = JSON.parse(sample('eventbridge-custom.json').toString()) as { data: { invokeId: string } };
     custom.data.invokeId = sh.invokeId;
     const batch = [JSON.parse(sample('eventbridge-cloud-assistant.json').toString()), custom] as unknown[];
-    const event = await stack.invoke(batch);
+    const event = await (await guarded()).invoke(batch);
     expect(event.data.targets.map((t) => [t.regionId, t.instanceId, t.status]).sort()).toEqual([
-      ['cn-hangzhou', 'i-bp114aaaabbbbccccdddd', 'stopped'],
+      ['cn-hangzhou', 'i-bp1rest000000000001', 'stopped'],
       ['cn-shanghai', 'i-bp1g6zv0ce8oghu7k4zr', 'stopped'],
     ]);
+    expect(event.data.guard).toHaveLength(1);
   });
 
-  it('two Cloud Assistant events for one instance and two invocations: both stopped', async () => {
-    const one = emu.seedInvocation({ instances: [running('i-bp114aaaabbbbccccdddd')] });
-    const two = emu.seedInvocation({ instances: [running('i-bp114aaaabbbbccccdddd')] });
+  it('task events of two invocations on one instance: each invocation is guarded on its own', async () => {
+    const one = failedRollout();
+    const two = failedRollout();
     const base = JSON.parse(sample('eventbridge-cloud-assistant.json').toString()) as { id: string; data: { invokeId: string } };
     const batch = [one, two].map((inv, n) => ({ ...base, id: `${base.id}-${n}`, data: { ...base.data, invokeId: inv.invokeId } }));
-    const event = await stack.invoke(batch);
-    expect(status(one.invokeId, 'i-bp114aaaabbbbccccdddd')).toBe('Stopped');
-    expect(status(two.invokeId, 'i-bp114aaaabbbbccccdddd')).toBe('Stopped');
+    const event = await (await guarded()).invoke(batch);
+    expect(status(one.invokeId, 'i-bp1rest000000000001')).toBe('Stopped');
+    expect(status(two.invokeId, 'i-bp1rest000000000001')).toBe('Stopped');
+    expect(event.data.guard?.map((g) => [g.invokeId, g.decision]).sort()).toEqual([[one.invokeId, 'stop'], [two.invokeId, 'stop']].sort());
     expect(event.data.targets.map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
   });
 

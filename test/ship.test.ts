@@ -14,6 +14,7 @@ import { MagicVariableError, resolveSYaml, type SYaml } from '../scripts/s-yaml.
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.js';
 import { cjsDefault } from '../shared/interop.js';
 import type { ResultEvent } from '../shared/types.js';
+import { matches } from './helpers/event-pattern.js';
 import { sharedFile } from './helpers/samples.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
@@ -143,16 +144,20 @@ describe('s.yaml', () => {
     // The comment above the http trigger must say why it is anonymous.
     expect(sYamlText).toMatch(/authType anonymous[\s\S]{0,200}cannot\s+#?\s*sign FC requests/);
 
-    const pattern = JSON.parse(String(byType.eventbridge.triggerConfig.eventRuleFilterPattern)) as { source: string[]; type: unknown[] };
-    expect(pattern.source).toContain('acs.ecs');
-    expect(pattern.source.some((s) => !s.startsWith('acs.'))).toBe(true);
-    expect(pattern.type).toContain('ecs:CloudAssistant:TaskCompleted');
-    // Both samples match the rule (source and type, the fields it filters on).
-    for (const name of ['eventbridge-cloud-assistant.json', 'eventbridge-custom.json']) {
-      const event = JSON.parse(readFileSync(sharedFile('samples', name), 'utf8')) as { source: string; type: string };
-      expect(pattern.source).toContain(event.source);
-      expect(pattern.type.some((t) => t === event.type || (typeof t === 'object' && t !== null && event.type.startsWith((t as { prefix: string }).prefix)))).toBe(true);
-    }
+    // Only Cloud Assistant task events of a failed run reach the function (the rollout guard);
+    // checked with a matcher written from EventBridge's event-pattern docs against the
+    // documented task event samples (test/fixtures/cloud-assistant/).
+    const pattern = JSON.parse(String(byType.eventbridge.triggerConfig.eventRuleFilterPattern)) as Record<string, unknown>;
+    const documented = (name: string) => JSON.parse(readFileSync(resolve(root, 'test/fixtures/cloud-assistant', name), 'utf8')) as { data: Record<string, unknown> };
+    const failed = documented('task-event-failed.json');
+    expect(matches(pattern, failed)).toBe(true);
+    for (const status of ['Error', 'Timeout', 'Invalid', 'Aborted']) expect(matches(pattern, { ...failed, data: { ...failed.data, invocationStatus: status } }), status).toBe(true);
+    expect(matches(pattern, documented('task-event-success.json'))).toBe(false);
+    for (const status of ['Success', 'Cancelled', 'Terminated']) expect(matches(pattern, { ...failed, data: { ...failed.data, invocationStatus: status } }), status).toBe(false);
+    expect(matches(pattern, { ...failed, type: 'ecs:Instance:StateChange' })).toBe(false);
+    // Custom events cannot reach a rule on the default bus; the README's custom-bus rule carries them.
+    expect(matches(pattern, JSON.parse(readFileSync(sharedFile('samples', 'eventbridge-custom.json'), 'utf8')))).toBe(false);
+    expect(sYamlText).not.toMatch(/ops\.rollout[^\n]*default bus|same \(default\) bus/);
 
     expect(byType.timer.triggerConfig.enable).toBe(false);
     const sweep = JSON.parse(String(byType.timer.triggerConfig.payload)) as Record<string, unknown>;

@@ -155,9 +155,18 @@ describe('every sample in ../shared/samples does what the samples README says', 
       expect(a.dedupeKey).toBe('eventbridge:ops.rollout|45ef4dew-7c35-447a-bd93-fab0c1d2e3f4');
     },
     'eventbridge-cloud-assistant.json': () => {
+      // A failed run feeds the rollout guard for the invocation; the finished instance itself is never stopped.
       const a = ok(input(sample('eventbridge-cloud-assistant.json')));
       expect(a.source).toBe('eventbridge');
-      expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-hangzhou', invokeId: 't-hz0jdfwd9f2a1b', instanceIds: ['i-bp114aaaabbbbccccdddd'] }]);
+      expect(a.requests).toEqual([]);
+      expect(a.guards).toEqual([
+        {
+          request: { action: 'guard', regionId: 'cn-hangzhou', invokeId: 't-hz0jdfwd9f2a1b', reason: expect.stringContaining('i-bp114aaaabbbbccccdddd ended Failed') },
+          events: [{ id: '45ef4dew-1111-447a-bd93-fab0c1d2e3f4', source: 'acs.ecs', instanceId: 'i-bp114aaaabbbbccccdddd', invocationStatus: 'Failed' }],
+          commandId: 'c-hz045aaaabbbbcc',
+          commandName: 'deploy.sh',
+        },
+      ]);
       expect(a.dedupeKey).toBe('eventbridge:acs.ecs|45ef4dew-1111-447a-bd93-fab0c1d2e3f4');
     },
     'timer-sweep.json': () => {
@@ -573,10 +582,8 @@ describe('EventBridge', () => {
   it('a batch (array) adapts every event; dedupe key joins source|id', () => {
     const a = ok(input([custom(), assistant()]));
     expect(a.source).toBe('eventbridge');
-    expect(a.requests.map(strip)).toEqual([
-      { regionId: 'cn-shanghai', invokeId: 't-hz0jdfwd9f2a1b', instanceIds: ['i-bp1g6zv0ce8oghu7k4zr'] },
-      { regionId: 'cn-hangzhou', invokeId: 't-hz0jdfwd9f2a1b', instanceIds: ['i-bp114aaaabbbbccccdddd'] },
-    ]);
+    expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-shanghai', invokeId: 't-hz0jdfwd9f2a1b', instanceIds: ['i-bp1g6zv0ce8oghu7k4zr'] }]);
+    expect(a.guards?.map((g) => [g.request.regionId, g.request.invokeId])).toEqual([['cn-hangzhou', 't-hz0jdfwd9f2a1b']]);
     expect(a.dedupeKey).toBe('eventbridge:ops.rollout|45ef4dew-7c35-447a-bd93-fab0c1d2e3f4,acs.ecs|45ef4dew-1111-447a-bd93-fab0c1d2e3f4');
   });
 
@@ -623,16 +630,38 @@ describe('EventBridge', () => {
     expect(ok(input(e)).requests).toEqual([{ regionId: 'cn-shanghai', invokeId: 't-x' }]);
   });
 
-  it('Cloud Assistant event: data.regionId beats aliyunregionid; no ids is a 400; instance only resolves live invocations', () => {
+  it('Cloud Assistant task event: data.regionId beats aliyunregionid; invokeId and invocationStatus are required', () => {
     const e = assistant();
     (e.data as Record<string, unknown>).regionId = 'cn-beijing';
-    expect(ok(input(e)).requests[0].regionId).toBe('cn-beijing');
+    expect(ok(input(e)).guards?.[0].request.regionId).toBe('cn-beijing');
     const none = assistant();
     none.data = { invocationStatus: 'Failed' };
-    expect(refusal(() => adapt(input(none), opts)).details).toEqual([{ path: '/data', message: 'carries neither invokeId nor instanceId' }]);
+    expect(refusal(() => adapt(input(none), opts)).details).toEqual([{ path: '/data/invokeId', message: 'is required in a Cloud Assistant task event' }]);
+    const noStatus = assistant();
+    noStatus.data = { invokeId: 't-abc', instanceId: 'i-only' };
+    expect(refusal(() => adapt(input(noStatus), opts)).details).toEqual([{ path: '/data/invocationStatus', message: 'is required in a Cloud Assistant task event' }]);
+  });
+
+  it('task events that did not fail are skipped (Success, Cancelled, Terminated): nothing to guard, nothing to stop', () => {
+    for (const status of ['Success', 'Cancelled', 'Terminated']) {
+      const e = assistant();
+      (e.data as Record<string, unknown>).invocationStatus = status;
+      const a = ok(input(e));
+      expect(a.requests).toEqual([]);
+      expect(a.guards).toBeUndefined();
+      expect(a.skipped).toEqual([{ regionId: 'cn-hangzhou', invokeId: 't-hz0jdfwd9f2a1b', instanceId: 'i-bp114aaaabbbbccccdddd', reason: expect.stringContaining(`ended ${status}`) }]);
+    }
+  });
+
+  it('another ECS-shaped event naming only an instance still resolves the live invocations on it', () => {
     const onlyInstance = assistant();
+    onlyInstance.type = 'ecs:Instance:Maintenance';
     onlyInstance.data = { instanceId: 'i-only', commandName: 'deploy.sh' };
     expect(ok(input(onlyInstance)).requests.map(strip)).toEqual([{ regionId: 'cn-hangzhou', instanceIds: ['i-only'], commandName: 'deploy.sh' }]);
+    const none = assistant();
+    none.type = 'ecs:Instance:Maintenance';
+    none.data = { note: 'x' };
+    expect(refusal(() => adapt(input(none), opts)).details).toEqual([{ path: '/data', message: 'carries neither invokeId nor instanceId' }]);
   });
 
   it('the envelope is checked: specversion 1.0, id, source, type; aliyunpublishtime is not a date-time', () => {
@@ -650,12 +679,16 @@ describe('EventBridge', () => {
     expect(err.status).toBe(413);
   });
 
-  it('the same instance in two events is acted on once', () => {
+  it('two task events of one invocation both reach the guard stage (which evaluates the invocation once)', () => {
     const a = assistant();
     const b = assistant();
     b.id = 'other';
     const r = ok(input([a, b]));
-    expect(r.requests.map(strip)).toEqual([{ regionId: 'cn-hangzhou', invokeId: 't-hz0jdfwd9f2a1b', instanceIds: ['i-bp114aaaabbbbccccdddd'] }]);
+    expect(r.requests).toEqual([]);
+    expect(r.guards?.map((g) => [g.request.invokeId, g.events[0].id])).toEqual([
+      ['t-hz0jdfwd9f2a1b', '45ef4dew-1111-447a-bd93-fab0c1d2e3f4'],
+      ['t-hz0jdfwd9f2a1b', 'other'],
+    ]);
   });
 });
 
