@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import EcsModule, { RunCommandRequest, RunCommandRequestTag } from '@alicloud/ecs20140526';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { adminClient } from '../emulator/admin-client.js';
 import type { Emulator, InvocationState, SeedInvocation, TaskEvent } from '../emulator/index.js';
 import { loadConfig } from '../shared/config.js';
+import { cjsDefault } from '../shared/interop.js';
 import { allowedErrors, exceeds, parseMaxErrors } from '../shared/stop/max-errors.js';
 import type { GuardReport, ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
@@ -331,6 +335,42 @@ describe('the canonical guard request over HTTP', () => {
     const stopped = await stack.invoke({ ...custom, id: 'rollout-42-abort', type: 'ops:Rollout:Abort', data: { invokeId: abort.invokeId, instanceIds: ['i-abort0000000000001'] } });
     expect(stopped.data.outcome).toBe('stopped');
     expect(emu.getInvocation(abort.invokeId)!.instances[0].status).toBe('Stopped');
+  });
+});
+
+describe('emulator: runs ending one by one, task events, invocation tags', () => {
+  it('finishInstance (in process and over the admin API) returns the documented task event shape', async () => {
+    const inv = emu.seedInvocation({ commandName: 'deploy.sh', instances: [{ instanceId: 'i-fin01' }, { instanceId: 'i-fin02', status: 'Pending' }, { instanceId: 'i-fin03' }] });
+    const documented = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/cloud-assistant/task-event-success.json'), 'utf8')) as { data: Record<string, unknown> } & Record<string, unknown>;
+    const { event } = emu.finishInstance(inv.invokeId, 'i-fin01', { status: 'Failed', errorCode: 'InstanceExitCode', errorInfo: 'exit 1' });
+    // Same attributes and data fields as the documented sample (playerUid is account-internal), all strings.
+    expect(Object.keys(event!).sort()).toEqual(Object.keys(documented).sort());
+    expect(Object.keys(event!.data).sort()).toEqual(Object.keys(documented.data).filter((k) => k !== 'playerUid').sort());
+    expect(Object.values(event!.data).every((v) => typeof v === 'string')).toBe(true);
+    expect(event).toMatchObject({ source: 'acs.ecs', type: 'ecs:CloudAssistant:TaskCompleted', aliyunregionid: 'cn-hangzhou', data: { invokeId: inv.invokeId, instanceId: 'i-fin01', invocationStatus: 'Failed', exitCode: '1', errorCode: 'InstanceExitCode', errorDesc: 'exit 1', commandName: 'deploy.sh', repeatMode: 'Once' } });
+
+    const admin = adminClient(emu.adminUrl);
+    const over = await admin.finishInstance(inv.invokeId, 'i-fin02', { status: 'Aborted' });
+    expect(over.event?.data).toMatchObject({ instanceId: 'i-fin02', invocationStatus: 'Aborted' });
+    expect(over.invocation.instances.map((i) => i.status)).toEqual(['Failed', 'Aborted', 'Running']);
+    // Error ends a run but is not among the documented event endings.
+    expect(emu.finishInstance(inv.invokeId, 'i-fin03', { status: 'Error' }).event).toBeUndefined();
+    expect(emu.getInvocation(inv.invokeId)!.invocationStatus).toBe('Failed');
+    // A run that has ended cannot end again.
+    expect(() => emu.finishInstance(inv.invokeId, 'i-fin01', { status: 'Success' })).toThrow(/already ended/);
+    await expect(admin.finishInstance(inv.invokeId, 'i-nope', { status: 'Failed' })).rejects.toThrow(/not part of/);
+  });
+
+  it('RunCommand Tag.N becomes the invocation tags DescribeInvocations returns', async () => {
+    const Ecs = cjsDefault(EcsModule);
+    const client = new Ecs(new $OpenApiUtil.Config({ ...emu.keys, endpoint: emu.ecsEndpoint, protocol: 'http', regionId: 'cn-hangzhou' }));
+    const run = await client.runCommand(
+      new RunCommandRequest({ regionId: 'cn-hangzhou', type: 'RunShellScript', commandContent: 'true', name: 'tagged.sh', instanceId: ['i-tag1'], tag: [new RunCommandRequestTag({ key: 'rollout-max-errors', value: '10%' })] }),
+    );
+    expect(emu.getInvocation(run.body!.invokeId!)?.tags).toEqual({ 'rollout-max-errors': '10%' });
+    stack = await startStack({ ROLLOUT_MAX_ERRORS: 'off' });
+    const listed = await stack.runtime.ecs.describeInvocations({ regionId: 'cn-hangzhou', invokeId: run.body!.invokeId! });
+    expect(listed.invocations[0].tags).toEqual({ 'rollout-max-errors': '10%' });
   });
 });
 
