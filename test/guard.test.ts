@@ -108,8 +108,11 @@ describe('rollout guard through the event entry point', () => {
     // Only the unfinished 47, in chunks of at most 50 ids; the finished ones are not named.
     const named = stopCalls().flatMap((c) => Object.entries(c.params).filter(([k]) => k.startsWith('InstanceId.')).map(([, v]) => v));
     expect(named.sort()).toEqual(ids.slice(3).sort());
-    expect(result.data.targets).toHaveLength(47);
-    expect(result.data.targets.every((t) => t.status === 'stopped' && ['Stopped', 'Cancelled'].includes(t.invocationStatus ?? ''))).toBe(true);
+    // Every instance id that came in is in the result: the event's own (finished, so skipped) and the 47 stopped.
+    expect(result.data.targets).toHaveLength(48);
+    expect(result.data.targets.filter((t) => t.status === 'skipped')).toEqual([expect.objectContaining({ instanceId: ids[2], invocationStatus: 'Failed' })]);
+    expect(result.data.targets.filter((t) => t.status === 'stopped' && ['Stopped', 'Cancelled'].includes(t.invocationStatus ?? ''))).toHaveLength(47);
+    expect(result.data.counts).toEqual({ requested: 48, stopped: 47, failed: 0, skipped: 1 });
     expect(result.subject).toBe(inv.invokeId);
     assertCloudEvent(result);
   });
@@ -204,6 +207,8 @@ describe('rollout guard through the event entry point', () => {
     expect(after.invocationStatus).toBe('Stopped');
     expect(ids.slice(2).every((id) => statusOf(inv, id) === 'Cancelled')).toBe(true);
     expect(result.data.outcome).toBe('stopped');
+    // Stopped whole: every instance once, the event's own included (its schedule is stopped too).
+    expect(result.data.targets.map((t) => t.instanceId).sort()).toEqual([...ids].sort());
   });
 
   it('ROLLOUT_MAX_ERRORS_BY_COMMAND wins over the default, by command name or id; `off` turns one command off', async () => {
@@ -266,7 +271,8 @@ describe('rollout guard through the event entry point', () => {
     expect(res.json.data.outcome).toBe('dry-run');
     expect(guardOf(res.json)).toMatchObject({ decision: 'stop', dryRun: true, stoppingCount: 5 });
     expect(guardOf(res.json).message).toContain('would stop');
-    expect(res.json.data.targets.every((t) => t.status === 'dry-run')).toBe(true);
+    expect(res.json.data.targets.filter((t) => t.status === 'dry-run').map((t) => t.instanceId).sort()).toEqual(ids.slice(1).sort());
+    expect(res.json.data.targets.filter((t) => t.status === 'skipped').map((t) => t.instanceId)).toEqual([ids[0]]);
     expect(stopCalls()).toHaveLength(0);
   });
 

@@ -212,7 +212,11 @@ describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () =
     expect(on.data.guard?.[0]).toMatchObject({ decision: 'stop', failed: 1, allowed: 0, stoppingCount: 1, alreadyFinished: 1 });
     expect(status('t-hz0jdfwd9f2a1b', 'i-bp1rest000000000001')).toBe('Stopped');
     expect(status('t-hz0jdfwd9f2a1b', 'i-bp114aaaabbbbccccdddd')).toBe('Failed');
-    expect(on.data.targets.map((t) => [t.instanceId, t.status])).toEqual([['i-bp1rest000000000001', 'stopped']]);
+    expect(on.data.targets.map((t) => [t.instanceId, t.status]).sort()).toEqual([
+      ['i-bp114aaaabbbbccccdddd', 'skipped'],
+      ['i-bp1rest000000000001', 'stopped'],
+    ]);
+    expect(off.data.targets).toEqual([expect.objectContaining({ instanceId: 'i-bp114aaaabbbbccccdddd', status: 'skipped' })]);
   });
 
   it('the same event delivered twice (EventBridge retries) is a duplicate', async () => {
@@ -235,6 +239,7 @@ describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () =
     const batch = [JSON.parse(sample('eventbridge-cloud-assistant.json').toString()), custom] as unknown[];
     const event = await (await guarded()).invoke(batch);
     expect(event.data.targets.map((t) => [t.regionId, t.instanceId, t.status]).sort()).toEqual([
+      ['cn-hangzhou', 'i-bp114aaaabbbbccccdddd', 'skipped'],
       ['cn-hangzhou', 'i-bp1rest000000000001', 'stopped'],
       ['cn-shanghai', 'i-bp1g6zv0ce8oghu7k4zr', 'stopped'],
     ]);
@@ -250,7 +255,8 @@ describe('EventBridge (event invocation; HTTP with Standard Webhooks too)', () =
     expect(status(one.invokeId, 'i-bp1rest000000000001')).toBe('Stopped');
     expect(status(two.invokeId, 'i-bp1rest000000000001')).toBe('Stopped');
     expect(event.data.guard?.map((g) => [g.invokeId, g.decision]).sort()).toEqual([[one.invokeId, 'stop'], [two.invokeId, 'stop']].sort());
-    expect(event.data.targets.map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
+    expect(event.data.targets.filter((t) => t.status === 'stopped').map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
+    expect(event.data.targets.filter((t) => t.status === 'skipped').map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
   });
 
   it('over HTTP with Standard Webhooks: valid signature accepted, rotation honoured, tampering refused', async () => {

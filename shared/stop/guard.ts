@@ -47,6 +47,7 @@ export async function guardTargets(guards: GuardWork[], ecs: EcsApi, options: Gu
     out.reports.push(r.report);
     if (r.work) out.work.push(r.work);
     if (r.target) out.targets.push(r.target);
+    out.targets.push(...r.counted);
   }
   return out;
 }
@@ -69,7 +70,45 @@ interface Threshold {
   source: NonNullable<GuardReport['thresholdSource']>;
 }
 
-async function guardOne(g: GuardWork, ecs: EcsApi, options: GuardOptions, count: () => void): Promise<{ report: GuardReport; work?: Work; target?: TargetResult }> {
+interface Outcome {
+  report: GuardReport;
+  work?: Work;
+  target?: TargetResult;
+  /** The events' own instances: their runs had ended, so they are reported, never stopped. */
+  counted: TargetResult[];
+}
+
+async function guardOne(g: GuardWork, ecs: EcsApi, options: GuardOptions, count: () => void): Promise<Outcome> {
+  const outcome = await decide(g, ecs, options, count);
+  const ids = [...new Set(g.events.map((e) => e.instanceId).filter((id): id is string => id !== undefined))];
+  // Stopped whole (periodic): the stop covers the events' instances too, one target each.
+  if (outcome.work && !outcome.work.instanceIds) {
+    return { ...outcome, work: { ...outcome.work, covered: ids.length > 0 ? ids : undefined }, counted: [] };
+  }
+  const stopping = new Set(outcome.work?.instanceIds ?? []);
+  const seen = new Set<string>();
+  const counted: TargetResult[] = [];
+  for (const e of g.events) {
+    if (!e.instanceId || stopping.has(e.instanceId) || seen.has(e.instanceId)) continue;
+    seen.add(e.instanceId);
+    counted.push({
+      regionId: g.request.regionId,
+      invokeId: g.request.invokeId,
+      instanceId: e.instanceId,
+      status: 'skipped',
+      invocationStatus: outcome.instanceStatus?.get(e.instanceId),
+      reason: `its run had ended (${e.invocationStatus ?? 'finished'}, event ${e.id}); the rollout guard ${outcome.report.decision === 'off' || outcome.report.decision === 'opted-out' ? 'is off for it' : 'counted it'}`,
+    });
+  }
+  return { report: outcome.report, work: outcome.work, target: outcome.target, counted };
+}
+
+async function decide(
+  g: GuardWork,
+  ecs: EcsApi,
+  options: GuardOptions,
+  count: () => void,
+): Promise<{ report: GuardReport; work?: Work; target?: TargetResult; instanceStatus?: Map<string, string | undefined> }> {
   const { regionId, invokeId } = g.request;
   const dryRun = g.request.dryRun === true;
   const base: GuardReport = {
@@ -106,6 +145,7 @@ async function guardOne(g: GuardWork, ecs: EcsApi, options: GuardOptions, count:
     const s = i.invocationStatus ?? 'Unknown';
     statuses[s] = (statuses[s] ?? 0) + 1;
   }
+  const instanceStatus = new Map(inv.instances.map((i) => [i.instanceId, i.invocationStatus]));
   const total = inv.instances.length;
   const failed = inv.instances.filter((i) => i.invocationStatus !== undefined && FAILED_STATUSES.has(i.invocationStatus)).length;
   const described: GuardReport = {
@@ -119,18 +159,18 @@ async function guardOne(g: GuardWork, ecs: EcsApi, options: GuardOptions, count:
   };
 
   const chosen = asked ? ({ max: asked, source: 'request' } as const) : threshold(inv, options.config);
-  if ('off' in chosen) return { report: { ...described, decision: chosen.off, message: chosen.message } };
+  if ('off' in chosen) return { report: { ...described, decision: chosen.off, message: chosen.message }, instanceStatus };
   const allowed = allowedErrors(chosen.max, total);
   const judged: GuardReport = { ...described, maxErrors: chosen.max.text, allowed, thresholdSource: chosen.source };
   const tally = `${failed} of ${total} instance(s) failed; maxErrors ${chosen.max.text} (${chosen.source}) allows ${allowed}`;
-  if (failed <= allowed) return { report: { ...judged, decision: 'below-threshold', message: `${tally}: below the threshold, nothing stopped` } };
+  if (failed <= allowed) return { report: { ...judged, decision: 'below-threshold', message: `${tally}: below the threshold, nothing stopped` }, instanceStatus };
 
   const unfinished = inv.instances.filter((i) => i.invocationStatus !== undefined && UNFINISHED_STATUSES.has(i.invocationStatus)).map((i) => i.instanceId);
   const periodic = inv.repeatMode !== undefined && inv.repeatMode !== 'Once';
   const live = periodic ? !['Stopped', 'Stopping', 'Success', 'Failed', 'PartialFailed'].includes(inv.invocationStatus ?? '') : unfinished.length > 0;
   const finished = total - unfinished.length;
   if (!live) {
-    return { report: { ...judged, decision: 'nothing-to-stop', alreadyFinished: finished, message: `${tally}: over the threshold, but nothing is left to stop` } };
+    return { report: { ...judged, decision: 'nothing-to-stop', alreadyFinished: finished, message: `${tally}: over the threshold, but nothing is left to stop` }, instanceStatus };
   }
   const reason = `rollout guard: ${failed} of ${total} instance(s) failed, over maxErrors ${chosen.max.text}`;
   // A periodic invocation is stopped whole: StopInvocation then schedules no further runs.
@@ -146,6 +186,7 @@ async function guardOne(g: GuardWork, ecs: EcsApi, options: GuardOptions, count:
       message: `${tally}: over the threshold, ${dryRun ? 'would stop' : 'stopping'} ${unfinished.length} unfinished instance(s)${periodic ? ' and cancelling further runs' : ''}`,
     },
     work,
+    instanceStatus,
   };
 }
 
