@@ -330,6 +330,20 @@ describe('the canonical guard request over HTTP', () => {
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
   });
 
+  it('ALLOWED_REGIONS applies to guard requests: alone a 403, in a batch a failed RegionNotAllowed target', async () => {
+    stack = await startStack({ ALLOWED_REGIONS: 'cn-hangzhou', ROLLOUT_MAX_ERRORS: '0' });
+    const alone = await stack.post({ action: 'guard', regionId: 'cn-beijing', invokeId: 't-elsewhere1' });
+    expect(alone.status).toBe(403);
+    expect(alone.json.error?.code).toBe('RegionNotAllowed');
+    const { inv, ids } = seed(3);
+    const here = fail(inv, ids[0]);
+    const there = { ...here, id: `${here.id}-bj`, aliyunregionid: 'cn-beijing', data: { ...here.data, invokeId: 't-elsewhere1' } };
+    const batch = await stack.invoke([here, there]);
+    expect(batch.data.guard?.map((g) => [g.invokeId, g.decision])).toEqual([[inv.invokeId, 'stop']]);
+    expect(batch.data.targets.filter((t) => t.status === 'failed')).toEqual([expect.objectContaining({ regionId: 'cn-beijing', invokeId: 't-elsewhere1', error: expect.objectContaining({ code: 'RegionNotAllowed' }) })]);
+    expect(emu.requests({ service: 'ecs' }).every((r) => r.params.RegionId === 'cn-hangzhou')).toBe(true);
+  });
+
   it('a custom event on a custom bus can carry the guard request, and a rollout-abort stop request still stops', async () => {
     stack = await startStack({});
     const { inv, ids } = seed(4);
