@@ -157,8 +157,8 @@ describe('ECS errors map to the documented status and a clear error', () => {
       const { body } = c.setup();
       const res = await stack.post(body);
       expect(res.status).toBe(c.status);
-      expect(res.json.error?.code).toBe(c.code);
-      expect(res.json.error?.message).toMatch(/StopInvocation/);
+      expect(res.json.data.error?.code).toBe(c.code);
+      expect(res.json.data.error?.message).toMatch(/StopInvocation/);
       expect(res.json.data.outcome).toBe('failed');
       const ids = (body as { instanceIds?: string[] }).instanceIds;
       if (ids) expect(res.json.data.targets.map((t) => t.instanceId).sort()).toEqual([...ids].sort());
@@ -178,7 +178,7 @@ describe('ECS errors map to the documented status and a clear error', () => {
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids });
     expect(res.status).toBe(500);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(res.json.error?.code).toBe('InternalError.Dispatch');
+    expect(res.json.data.error?.code).toBe('InternalError.Dispatch');
     expect(res.json.data.targets.every((t) => t.status === 'failed' && t.error?.retryable === true)).toBe(true);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3); // ECS_MAX_ATTEMPTS default
   });
@@ -229,7 +229,7 @@ describe('credentials', () => {
     const inv = seed(instanceIds(1));
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId });
     expect(res.status).toBe(424);
-    expect(res.json.error?.code).toBe('SignatureDoesNotMatch');
+    expect(res.json.data.error?.code).toBe('SignatureDoesNotMatch');
     expect(res.json.data.targets[0]).toMatchObject({ status: 'failed', error: { code: 'SignatureDoesNotMatch', retryable: false } });
     expect(emu.getInvocation(inv.invokeId)?.instances[0].status).toBe('Running');
   });
@@ -270,10 +270,10 @@ describe('bad input never reaches ECS', () => {
     it(`${c.name} → ${c.status}`, async () => {
       const res = await stack.post(c.body, { headers: c.headers, method: c.method });
       expect(res.status).toBe(c.status);
-      expect(res.json.error?.code).toEqual(expect.any(String));
-      expect(res.json.error?.message).toEqual(expect.any(String));
+      expect(res.json.data.error?.code).toEqual(expect.any(String));
+      expect(res.json.data.error?.message).toEqual(expect.any(String));
       expect(res.json.data.outcome).toBe('rejected');
-      if (c.path) expect(res.json.error?.details?.map((d) => d.path)).toContain(c.path);
+      if (c.path) expect(res.json.data.error?.details?.map((d) => d.path)).toContain(c.path);
       expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
     });
   }
@@ -281,7 +281,7 @@ describe('bad input never reaches ECS', () => {
   it('an HTTP request far over the limit (too big to parse) still gets an HTTP 413', async () => {
     const res = await stack.post(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(9 * 1024 * 1024) }));
     expect(res.status).toBe(413);
-    expect(res.json.error?.code).toBe('PayloadTooLarge');
+    expect(res.json.data.error?.code).toBe('PayloadTooLarge');
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
   });
 
@@ -295,8 +295,8 @@ describe('bad input never reaches ECS', () => {
     stack = await startStack({ WEBHOOK_TOKENS: '' });
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: 't-abc' });
     expect(res.status).toBe(401);
-    expect(res.json.error?.message).toMatch(/WEBHOOK_TOKENS/);
-    expect(res.json.error?.message).toMatch(/ALLOW_UNAUTHENTICATED/);
+    expect(res.json.data.error?.message).toMatch(/WEBHOOK_TOKENS/);
+    expect(res.json.data.error?.message).toMatch(/ALLOW_UNAUTHENTICATED/);
   });
 });
 

@@ -126,10 +126,10 @@ describe('hostile input', () => {
       fc.asyncProperty(event, async (e) => {
         const { value: res, calls } = await ecsCallsDuring(async () => (await stack.fn.handler(toFcEvent(e), { requestId: 'fuzz' })) as HttpResult);
         expect(res.statusCode).toBeLessThan(500);
-        const parsed = JSON.parse(res.body) as { error?: { code: unknown; message: unknown }; data?: { outcome?: string } };
+        const parsed = JSON.parse(res.body) as { data?: { outcome?: string; error?: { code: unknown; message: unknown } } };
         if (res.statusCode >= 400) {
-          expect(typeof parsed.error?.code).toBe('string');
-          expect(typeof parsed.error?.message).toBe('string');
+          expect(typeof parsed.data?.error?.code).toBe('string');
+          expect(typeof parsed.data?.error?.message).toBe('string');
         }
         if (parsed.data?.outcome === 'rejected') {
           refused++;

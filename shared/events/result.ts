@@ -101,7 +101,8 @@ export function buildResult(input: ResultInput): Verdict {
     id: randomUUID(),
     type: 'fc-stop-invocation.result',
     source: input.anonymous ? ANONYMOUS_SOURCE : `acs:fc:${input.origin.region}:${input.origin.accountId}:functions/${input.origin.functionName}`,
-    subject: invokeIds.length === 1 ? invokeIds[0] : undefined,
+    // Absent rather than undefined: a CloudEvents attribute is a non-empty string or not there.
+    ...(invokeIds.length === 1 ? { subject: invokeIds[0] } : {}),
     time: new Date().toISOString(),
     datacontenttype: 'application/json',
     data,

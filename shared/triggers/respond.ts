@@ -1,5 +1,4 @@
 import type { Verdict } from '../events/result.js';
-import type { ResultEvent } from '../types.js';
 
 /** FC 3.0 HTTP trigger response object. */
 export interface HttpResponse {
@@ -10,16 +9,21 @@ export interface HttpResponse {
 }
 
 /**
- * Verdict → HTTP response. The body is always the result event; on a 4xx/5xx it also
- * carries the §2.5 `error` object at the top level, where webhook senders look for it.
+ * The media type of a structured-mode CloudEvent in JSON (CloudEvents HTTP binding §3.2),
+ * spelled exactly as the official SDKs match it.
+ */
+export const CLOUDEVENTS_JSON = 'application/cloudevents+json; charset=utf-8';
+
+/**
+ * Verdict → HTTP response: the body is the result event as a structured-mode CloudEvent,
+ * every status included. Error details stay inside `data.error`: a top-level `error` would
+ * be an extension attribute, and an object is not a CloudEvents attribute type.
  */
 export function toHttpResponse(verdict: Verdict): HttpResponse {
-  const body: ResultEvent & { error?: unknown } = { ...verdict.event };
-  if (verdict.status >= 400 && verdict.event.data.error) body.error = verdict.event.data.error;
   return {
     statusCode: verdict.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...verdict.headers },
-    body: JSON.stringify(body),
+    headers: { 'content-type': CLOUDEVENTS_JSON, 'cache-control': 'no-store', ...verdict.headers },
+    body: JSON.stringify(verdict.event),
     isBase64Encoded: false,
   };
 }

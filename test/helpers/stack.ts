@@ -25,7 +25,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export type HttpBody = ResultEvent & { error?: { code: string; message: string; details?: Array<{ path: string; message: string }> } };
+/** An HTTP answer's body: the result event (errors live in `data.error`). */
+export type HttpBody = ResultEvent;
 
 let shared: Emulator | undefined;
 
