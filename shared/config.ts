@@ -1,4 +1,5 @@
 import { parseBasicAuthList, type AuthConfig } from './auth/index.js';
+import { badStandardWebhooksSecrets } from './auth/standard-webhooks.js';
 import { ConfigError } from './errors.js';
 import { validatorFor } from './schemas/validate.js';
 import { REGION_ID } from './schemas/stop-request.js';
@@ -75,7 +76,7 @@ const VARS: Record<string, VarSpec> = {
   ECS_NETWORK: { pattern: '^(public|vpc)$', hint: 'public or vpc' },
   STS_ENDPOINT: { pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$', hint: 'host[:port] (the credentials library always uses https)' },
   ALLOWED_REGIONS: { pattern: '^[a-z0-9-]+(,[a-z0-9-]+)*$', hint: 'a comma list of region ids, e.g. cn-hangzhou,cn-shanghai' },
-  WEBHOOK_SECRETS: { pattern: '^[^,]+(,[^,]+)*$', hint: 'a comma list of secrets (whsec_<base64> or plain)', secret: true },
+  WEBHOOK_SECRETS: { pattern: '^[^,]+(,[^,]+)*$', hint: 'a comma list of secrets (Standard Webhooks whsec_<base64>, Grafana as typed)', secret: true },
   WEBHOOK_TOKENS: { pattern: '^[^,\\s]{8,}(,[^,\\s]{8,})*$', hint: 'a comma list of tokens, each at least 8 characters (use 32+ random ones)', secret: true },
   WEBHOOK_BASIC_AUTH: { pattern: '^[^,:]+:[^,]+(,[^,:]+:[^,]+)*$', hint: 'a comma list of user:password', secret: true },
   ALLOW_UNAUTHENTICATED: { pattern: BOOL, hint: 'true or false' },
@@ -138,6 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError('WEBHOOK_BASIC_AUTH', describe('WEBHOOK_BASIC_AUTH', raw.WEBHOOK_BASIC_AUTH));
   }
+
+  const bad = badStandardWebhooksSecrets(list('WEBHOOK_SECRETS'));
+  if (bad.length > 0) throw new ConfigError('WEBHOOK_SECRETS', `entry ${bad.join(', ')} starts with whsec_ but the rest is not a base64 key (whsec_ followed by standard base64, as the standardwebhooks library reads it)`);
 
   const auth: AuthConfig = {
     webhookSecrets: list('WEBHOOK_SECRETS'),

@@ -89,9 +89,12 @@ describe('Standard Webhooks', () => {
     expect(authenticate(input({ headers: standardHeaders(KEY_A, { prefix: 'svix' }) }), cfg).method).toBe('standard-webhooks');
   });
 
-  it('uses a secret without the whsec_ prefix as its UTF-8 bytes', () => {
-    const h = standardHeaders(Buffer.from(RAW_SECRET, 'utf8'));
-    expect(authenticate(input({ headers: h }), config({ webhookSecrets: [RAW_SECRET] })).method).toBe('standard-webhooks');
+  it('reads a secret without the whsec_ prefix as base64 (as the official library does), not as UTF-8', () => {
+    const bare = KEY_A.toString('base64');
+    expect(authenticate(input({ headers: standardHeaders(KEY_A) }), config({ webhookSecrets: [bare] })).method).toBe('standard-webhooks');
+    refusal(() => authenticate(input({ headers: standardHeaders(Buffer.from(bare, 'utf8')) }), config({ webhookSecrets: [bare] })));
+    // Not base64 at all: no Standard Webhooks key (it can still be a Grafana secret).
+    refusal(() => authenticate(input({ headers: standardHeaders(Buffer.from(RAW_SECRET, 'utf8')) }), config({ webhookSecrets: [RAW_SECRET] })));
   });
 
   it('refuses a request signed with another secret', () => {

@@ -35,7 +35,7 @@ export { parseBasicAuthList } from './basic.js';
 //     says what failed (never which secret was closest, never a credential or signature).
 
 export interface AuthConfig {
-  /** WEBHOOK_SECRETS: Standard Webhooks (`whsec_<base64>` or raw UTF-8) and Grafana HMAC (UTF-8 of the whole string). */
+  /** WEBHOOK_SECRETS: Standard Webhooks (`[whsec_]<base64>`, as the official library reads it) and Grafana HMAC (UTF-8 of the whole string). */
   webhookSecrets: string[];
   /** WEBHOOK_TOKENS: `Authorization: Bearer <t>` and `?token=<t>`. */
   webhookTokens: string[];
