@@ -109,7 +109,7 @@ describe('HTTP answers are structured-mode CloudEvents', () => {
     { name: 'wrong token', body: { regionId: 'cn-hangzhou', invokeId: 't-abc' }, init: { headers: { authorization: 'Bearer wrong-token-wrong-token' } }, status: 401, code: 'Unauthorized', path: 'header authorization' },
     { name: 'xml', body: '<stop/>', init: { headers: { 'content-type': 'application/xml' } }, status: 415, code: 'UnsupportedMediaType' },
     { name: 'GET', body: '', init: { method: 'GET' }, status: 405, code: 'MethodNotAllowed' },
-    { name: 'too large', body: { regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(300 * 1024) }, status: 413, code: 'PayloadTooLarge' },
+    { name: 'too large', body: { regionId: 'cn-hangzhou', invokeId: 't-abc', reason: 'x'.repeat(4 * 1024 * 1024) }, status: 413, code: 'PayloadTooLarge' },
   ];
   for (const c of refusals) {
     it(`${c.status} ${c.name}: the README's error shape inside data.error`, async () => {
