@@ -87,7 +87,7 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
   const firing = (labels: Record<string, string>) => ({ labels: { region_id: 'cn-hangzhou', ...labels }, startsAt: new Date().toISOString() });
   const because = () => `\nAlertmanager log:\n${am.output().slice(-3000)}`;
 
-  it('firing → stopped', async () => {
+  it('firing → stopped; the repeat is a duplicate', async () => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-amfire1', status: 'Running' }, { instanceId: 'i-amfire2', status: 'Running' }] });
     await am.postAlerts([firing({ alertname: 'DeployStuckFiring', invoke_id: inv.invokeId, instance_id: 'i-amfire1' })]);
     await waitFor(() => `the stop of ${inv.invokeId} on i-amfire1${because()}`, () => stopped(inv.invokeId, 'i-amfire1'));
@@ -96,6 +96,11 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
     const first = await waitFor('the result event', () => touching('i-amfire1')[0]);
     expect(first.data).toMatchObject({ outcome: 'stopped', trigger: 'http', source: 'alertmanager' });
     expect(first.data.targets).toEqual([expect.objectContaining({ invokeId: inv.invokeId, instanceId: 'i-amfire1', status: 'stopped' })]);
+    // Alertmanager re-sends the still-firing group after repeat_interval: a duplicate, no second stop.
+    const stops = emu.requests({ service: 'ecs', action: 'StopInvocation' }).length;
+    const repeat = await waitFor(() => `the repeat notification${because()}`, () => touching('i-amfire1').find((e) => e.data.outcome === 'duplicate'));
+    expect(repeat.data.dedupeKey).toBe(first.data.dedupeKey);
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(stops);
     // Alertmanager's own count: it sent, and nothing failed.
     expect(await am.counter('alertmanager_notification_requests_total', { integration: 'webhook' })).toBeGreaterThanOrEqual(1);
     expect(await am.counter('alertmanager_notification_requests_failed_total', { integration: 'webhook' })).toBe(0);
