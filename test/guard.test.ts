@@ -325,7 +325,7 @@ describe('the canonical guard request over HTTP', () => {
     for (const [body, path] of cases) {
       const res = await stack.post(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.json.error?.details?.map((d) => d.path)).toContain(path);
+      expect(res.json.data.error?.details?.map((d) => d.path)).toContain(path);
     }
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
   });
@@ -334,7 +334,7 @@ describe('the canonical guard request over HTTP', () => {
     stack = await startStack({ ALLOWED_REGIONS: 'cn-hangzhou', ROLLOUT_MAX_ERRORS: '0' });
     const alone = await stack.post({ action: 'guard', regionId: 'cn-beijing', invokeId: 't-elsewhere1' });
     expect(alone.status).toBe(403);
-    expect(alone.json.error?.code).toBe('RegionNotAllowed');
+    expect(alone.json.data.error?.code).toBe('RegionNotAllowed');
     const { inv, ids } = seed(3);
     const here = fail(inv, ids[0]);
     const there = { ...here, id: `${here.id}-bj`, aliyunregionid: 'cn-beijing', data: { ...here.data, invokeId: 't-elsewhere1' } };
