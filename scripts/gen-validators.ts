@@ -6,7 +6,6 @@ import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { allSchemas } from '../shared/schemas/all.js';
 import { cjsDefault } from '../shared/interop.js';
@@ -34,7 +33,7 @@ const exportName = (id: string) => id.replace(/-([a-z0-9])/g, (_m, c: string) =>
 export function generateValidators(): string {
   // Same options as the validators always had: all errors reported, strict schemas.
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, code: { source: true, esm: true, lines: false } });
-  cjsDefault(addFormatsModule)(ajv);
+  // No ajv-formats: no schema uses `format` (strict mode would refuse one it cannot check).
   const names: Record<string, string> = {};
   for (const schema of allSchemas) {
     ajv.addSchema(schema);
@@ -43,7 +42,8 @@ export function generateValidators(): string {
   const standalone = cjsDefault(standaloneModule);
   const code = standalone(ajv, names);
   // ajv's ESM output still `require`s its runtime helpers; the one our schemas use
-  // (string length in code points, for maxLength) is defined here instead.
+  // (string length in code points, for maxLength) is defined here instead, so the bundle
+  // needs no ajv at run time (ajv is a devDependency).
   const esm = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, 'ucs2length');
   if (/require\(/.test(esm)) throw new Error('generated validators need another ajv runtime helper: add it to gen-validators.ts');
   const byId = Object.entries(names).map(([name, id]) => `${JSON.stringify(id)}: ${name}`).join(', ');

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { repoRoot } from './samples.js';
+
+// The real Serverless Devs CLI (the pinned devDependency `@serverless-devs/s`), offline.
+// `s preview` renders s.yaml (magic variables, `vars`, `config('AccountID')`) without
+// loading the fc3 component, so it needs no network; `s deploy`/`s verify` download the
+// component first and cannot run here. Each test gets a throw-away HOME whose access was
+// added with `s config add`, as a deployer does once.
+
+export const S_BIN = resolve(repoRoot, 'node_modules', '.bin', 's');
+
+export interface SRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `s` with a bare environment: HOME and PATH, plus `env` (the deployer's shell). */
+export function runS(home: string, args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<SRun> {
+  return new Promise((done, reject) => {
+    execFile(
+      S_BIN,
+      args,
+      {
+        cwd,
+        timeout: 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: home,
+          // The CLI forks telemetry/update daemons that dial the internet; none is needed to render.
+          serverless_devs_daemon_enable: 'false',
+          ...env,
+        },
+      },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') return reject(err);
+        done({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A throw-away HOME with one fake access, alias `default` (what `s` uses without `-a`). */
+export async function fakeAccessHome(accountId: string, alias = 'default'): Promise<{ home: string; remove(): void }> {
+  const home = mkdtempSync(resolve(tmpdir(), 'fc-stop-s-home-'));
+  const added = await runS(home, ['config', 'add', '--AccessKeyID', 'LTAI5tFakeDeployKey0000', '--AccessKeySecret', 'fake-deploy-secret-000000', '--AccountID', accountId, '-a', alias, '-f']);
+  if (added.code !== 0) throw new Error(`s config add failed:\n${added.stdout}${added.stderr}`);
+  return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+export interface Preview extends SRun {
+  /** The rendered document, when the CLI printed one. */
+  doc?: Record<string, unknown> & { resources?: Record<string, { component: string; props: Record<string, unknown> }> };
+}
+
+/**
+ * `s preview -o json` in the repository (as `npm run deploy` runs `s deploy`), optionally
+ * on another template (`-t`). The CLI prints a root-user warning line before the JSON.
+ */
+export async function sPreview(home: string, options: { template?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<Preview> {
+  const args = ['preview', '-o', 'json', ...(options.template ? ['-t', options.template] : []), ...(options.args ?? [])];
+  const run = await runS(home, args, options.env);
+  const start = run.stdout.search(/^\{/m);
+  let doc: Preview['doc'];
+  if (run.code === 0 && start >= 0) doc = JSON.parse(run.stdout.slice(start)) as Preview['doc'];
+  return { ...run, doc };
+}
