@@ -37,8 +37,8 @@ async function json<T>(req: IncomingMessage): Promise<T> {
 }
 
 function info(emu: Emulator) {
-  const { ecsEndpoint, stsEndpoint, eventBridgeEndpoint, adminUrl, keys, roleArn, accountId, caCertPath } = emu;
-  return { ecsEndpoint, stsEndpoint, eventBridgeEndpoint, adminUrl, keys, roleArn, accountId, caCertPath };
+  const { ecsEndpoint, stsEndpoint, eventBridgeEndpoint, kmsEndpoint, adminUrl, keys, roleArn, accountId, caCertPath } = emu;
+  return { ecsEndpoint, stsEndpoint, eventBridgeEndpoint, kmsEndpoint, adminUrl, keys, roleArn, accountId, caCertPath };
 }
 
 async function route(emu: Emulator, getConfig: () => unknown, req: IncomingMessage): Promise<[number, unknown]> {

@@ -1,11 +1,12 @@
 import { FaultRegistry } from './faults.js';
 import { DEMO_KEYS, DEMO_USER_ARN } from './identity.js';
 import { KeyStore } from './keys.js';
+import { SecretStore } from './kms.js';
 import { RequestLog } from './requests.js';
 import { InvocationStore } from './state.js';
 import type { ConfigUpdate, EmulatorConfig } from './types.js';
 
-// Everything the three services and the admin API share.
+// Everything the services and the admin API share.
 
 export interface EmulatorContext {
   keys: KeyStore;
@@ -13,6 +14,7 @@ export interface EmulatorContext {
   log: RequestLog;
   faults: FaultRegistry;
   events: unknown[];
+  secrets: SecretStore;
   config: EmulatorConfig;
 }
 
@@ -23,6 +25,7 @@ export function createContext(): EmulatorContext {
     log: new RequestLog(),
     faults: new FaultRegistry(),
     events: [],
+    secrets: new SecretStore(),
     config: defaultConfig(),
   };
 }
@@ -65,5 +68,6 @@ export function resetContext(ctx: EmulatorContext): void {
   ctx.log.clear();
   ctx.faults.clear();
   ctx.events.length = 0;
+  ctx.secrets.clear();
   ctx.config = defaultConfig();
 }

@@ -46,8 +46,8 @@ export class FaultRegistry {
 }
 
 function validateFault(fault: Fault): void {
-  if (!fault || !['ecs', 'sts', 'eventbridge'].includes(fault.service)) {
-    throw new Error('fault.service must be one of ecs, sts, eventbridge');
+  if (!fault || !['ecs', 'sts', 'eventbridge', 'kms'].includes(fault.service)) {
+    throw new Error('fault.service must be one of ecs, sts, eventbridge, kms');
   }
   if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) {
     throw new Error('fault.times must be a positive integer');

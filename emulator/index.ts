@@ -8,12 +8,14 @@ import { applyConfig, createContext, resetContext } from './context.js';
 import { createEcsHandler } from './ecs/index.js';
 import { taskEvent } from './ecs/task-event.js';
 import { createEventBridgeHandler } from './eventbridge.js';
+import { createKmsHandler } from './kms.js';
 import { ACCOUNT_ID, DEMO_KEYS, DEMO_USER_ARN, ROLE_ARN, ROLE_MAX_SESSION_SECONDS } from './identity.js';
 import { createStsHandler } from './sts.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
 // Starts the local Alibaba Cloud: ECS (http, plus the admin API under /__admin), STS
-// (https, test-only certificate) and the EventBridge data plane (http), sharing one state.
+// (https, test-only certificate), the EventBridge data plane (http) and KMS Secrets
+// Manager (https), sharing one state.
 
 export type {
   ConfigUpdate,
@@ -88,7 +90,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     guarded(createStsHandler(ctx)),
   );
   const ebServer = http.createServer(guarded(createEventBridgeHandler(ctx)));
-  const servers = [ecsServer, stsServer, ebServer];
+  const kmsServer = https.createServer(
+    { cert: readFileSync(SERVER_CERT_PATH), key: readFileSync(SERVER_KEY_PATH) },
+    guarded(createKmsHandler(ctx)),
+  );
+  const servers = [ecsServer, stsServer, ebServer, kmsServer];
 
   let ports: number[];
   try {
@@ -96,12 +102,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await listen(ecsServer, options.ecsPort ?? 0, host),
       await listen(stsServer, options.stsPort ?? 0, host),
       await listen(ebServer, options.eventBridgePort ?? 0, host),
+      await listen(kmsServer, options.kmsPort ?? 0, host),
     ];
   } catch (err) {
     await Promise.all(servers.map(shut));
     throw err;
   }
-  const [ecsPort, stsPort, ebPort] = ports as [number, number, number];
+  const [ecsPort, stsPort, ebPort, kmsPort] = ports as [number, number, number, number];
   // Clients must dial a concrete address; a wildcard bind is reached through loopback.
   const dial = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const hostPort = (port: number) => (dial.includes(':') ? `[${dial}]:${port}` : `${dial}:${port}`);
@@ -110,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ecsEndpoint: hostPort(ecsPort),
     stsEndpoint: hostPort(stsPort),
     eventBridgeEndpoint: hostPort(ebPort),
+    kmsEndpoint: hostPort(kmsPort),
     adminUrl: `http://${hostPort(ecsPort)}${ADMIN_PREFIX}`,
     keys: { accessKeyId: DEMO_KEYS.accessKeyId, accessKeySecret: DEMO_KEYS.accessKeySecret },
     roleArn: ROLE_ARN,
@@ -127,6 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     injectFault: (fault) => ctx.faults.add(fault),
     clearFaults: () => ctx.faults.clear(),
     events: () => structuredClone(ctx.events),
+    putSecret: (name, data, dataType) => ctx.secrets.put(name, data, dataType),
     configure: (opts) => applyConfig(ctx.config, opts),
     issueStsCredentials: (durationSeconds = ROLE_MAX_SESSION_SECONDS) => {
       if (!(Number.isFinite(durationSeconds) && durationSeconds >= 0)) throw new Error('durationSeconds must be >= 0');

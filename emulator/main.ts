@@ -20,6 +20,7 @@ const emu = await startEmulator({
   ecsPort: port('ECS_PORT', 9101),
   stsPort: port('STS_PORT', 9102),
   eventBridgePort: port('EVENTBRIDGE_PORT', 9103),
+  kmsPort: port('KMS_PORT', 9104),
 });
 
 const demo = emu.seedInvocation({
@@ -29,11 +30,12 @@ const demo = emu.seedInvocation({
 });
 
 const ca = relative(process.cwd(), emu.caCertPath) || emu.caCertPath;
-console.log(`Alibaba Cloud emulator (ECS + STS + EventBridge) — local testing only
+console.log(`Alibaba Cloud emulator (ECS + STS + EventBridge + KMS) — local testing only
 
   ECS          http://${emu.ecsEndpoint}      (API 2014-05-26, signature V3 or V1)
   STS          https://${emu.stsEndpoint}     (AssumeRole; certificate from ${ca})
   EventBridge  http://${emu.eventBridgeEndpoint}      (POST /openapi/putEvents)
+  KMS          https://${emu.kmsEndpoint}     (GetSecretValue; same certificate as STS)
   Admin        ${emu.adminUrl}
 
   Account      ${emu.accountId}
@@ -46,6 +48,7 @@ Point the function at it:
   export ECS_ENDPOINT=http://${emu.ecsEndpoint}
   export STS_ENDPOINT=${emu.stsEndpoint}
   export EVENTBRIDGE_ENDPOINT=${emu.eventBridgeEndpoint}
+  export KMS_ENDPOINT=https://${emu.kmsEndpoint}
   export ALIBABA_CLOUD_ACCESS_KEY_ID=${emu.keys.accessKeyId}
   export ALIBABA_CLOUD_ACCESS_KEY_SECRET=${emu.keys.accessKeySecret}
   export TARGET_ROLE_ARN=${emu.roleArn}

@@ -9,7 +9,7 @@ import { BodyTooLargeError, readBody, sendJson } from './util/http.js';
 import { requestId as newRequestId } from './util/ids.js';
 import { isoSeconds } from './util/time.js';
 
-// The request pipeline shared by the two RPC-style services (ECS and STS):
+// The request pipeline shared by the RPC-style services (ECS, STS, KMS):
 //   fault? → known action? → version → signature → action handler → JSON answer,
 // with every request, answered or faulted, written to the request log.
 
@@ -26,7 +26,7 @@ export interface RpcCall {
 export type RpcAction = (call: RpcCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 export interface RpcServiceSpec {
-  service: 'ecs' | 'sts';
+  service: 'ecs' | 'sts' | 'kms';
   version: string;
   /** HostId in error bodies, as the real endpoint names itself. */
   hostId: string;

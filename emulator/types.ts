@@ -1,7 +1,7 @@
 // Public types of the emulator. `index.ts` re-exports them; the admin HTTP API speaks the
 // same shapes as JSON, so `admin-client.ts` shares them too.
 
-export type Service = 'ecs' | 'sts' | 'eventbridge';
+export type Service = 'ecs' | 'sts' | 'eventbridge' | 'kms';
 
 /** Per-instance execution states that ECS Cloud Assistant reports. */
 export type InstanceStatus =
@@ -230,6 +230,7 @@ export interface EmulatorOptions {
   ecsPort?: number;
   stsPort?: number;
   eventBridgePort?: number;
+  kmsPort?: number;
 }
 
 /** Where things are and who may call; also served at `GET /__admin`. */
@@ -240,6 +241,8 @@ export interface EmulatorInfo {
   stsEndpoint: string;
   /** '127.0.0.1:PORT', plain http. */
   eventBridgeEndpoint: string;
+  /** '127.0.0.1:PORT', https (same certificate as STS): KMS GetSecretValue. */
+  kmsEndpoint: string;
   /** 'http://127.0.0.1:ECSPORT/__admin'. */
   adminUrl: string;
   /** The permanent demo key (a RAM user of the account). */
@@ -269,9 +272,11 @@ export interface Emulator extends EmulatorInfo {
   /** CloudEvents received through PutEvents. */
   events(): unknown[];
   configure(opts: ConfigUpdate): void;
+  /** KMS Secrets Manager: adds a version (ACSCurrent) of a secret; putting it again rotates it. Returns the VersionId. */
+  putSecret(name: string, data: string, dataType?: 'text' | 'binary'): string;
   /** Issues STS keys directly (as FC hands a function its role's keys), default 3600 s. */
   issueStsCredentials(durationSeconds?: number): StsCredentials;
-  /** Clears invocations, requests, faults, events and config (issued keys stay valid). */
+  /** Clears invocations, requests, faults, events, secrets and config (issued keys stay valid). */
   reset(): void;
   close(): Promise<void>;
 }

@@ -22,7 +22,13 @@ export interface Config {
   /** Region whose STS endpoint AssumeRole uses when STS_ENDPOINT is unset (FC sets FC_REGION). */
   stsRegion?: string;
   allowedRegions?: string[];
+  /** From the environment; with webhookSecretName, merged with the secret's (shared/secrets.ts). */
   auth: AuthConfig;
+  /** WEBHOOK_SECRET_NAME: KMS Secrets Manager secret (name or ARN) holding webhook credentials. */
+  webhookSecretName?: string;
+  /** How long a fetched secret value is used before it is read again. */
+  webhookSecretRefreshSeconds: number;
+  kmsEndpoint?: { host: string; protocol: 'http' | 'https' };
   maxInstances: number;
   /** Largest HTTP or event body accepted, after Content-Encoding is undone. */
   maxBodyBytes: number;
@@ -79,6 +85,9 @@ const VARS: Record<string, VarSpec> = {
   WEBHOOK_SECRETS: { pattern: '^[^,]+(,[^,]+)*$', hint: 'a comma list of secrets (Standard Webhooks whsec_<base64>, Grafana as typed)', secret: true },
   WEBHOOK_TOKENS: { pattern: '^[^,\\s]{8,}(,[^,\\s]{8,})*$', hint: 'a comma list of tokens, each at least 8 characters (use 32+ random ones)', secret: true },
   WEBHOOK_BASIC_AUTH: { pattern: '^[^,:]+:[^,]+(,[^,:]+:[^,]+)*$', hint: 'a comma list of user:password', secret: true },
+  WEBHOOK_SECRET_NAME: { pattern: '^(acs:kms:[a-z0-9-]+:[0-9]+:secret/)?[A-Za-z0-9_/+=.@-]{1,192}$', hint: 'a KMS secret name or acs:kms:<region>:<account>:secret/<name>' },
+  WEBHOOK_SECRET_REFRESH_SECONDS: { ...INT(1, 86400), hint: 'an integer from 1 to 86400' },
+  KMS_ENDPOINT: { pattern: '^(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$', hint: 'host[:port] or http(s)://host[:port]' },
   ALLOW_UNAUTHENTICATED: { pattern: BOOL, hint: 'true or false' },
   MAX_INSTANCES: { ...INT(1, 10000), hint: 'an integer from 1 to 10000' },
   MAX_BODY_BYTES: { ...INT(1024, 32 * 1024 * 1024), hint: 'an integer from 1024 to 33554432 (FC accepts at most 32 MB for a synchronous HTTP request)' },
@@ -133,27 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!new RegExp(REGION_ID).test(region)) throw new ConfigError('ALLOWED_REGIONS', `'${region}' is not a region id`);
   }
 
-  let basicAuth: AuthConfig['basicAuth'] = [];
-  try {
-    basicAuth = raw.WEBHOOK_BASIC_AUTH === undefined ? [] : parseBasicAuthList(raw.WEBHOOK_BASIC_AUTH);
-  } catch {
-    throw new ConfigError('WEBHOOK_BASIC_AUTH', describe('WEBHOOK_BASIC_AUTH', raw.WEBHOOK_BASIC_AUTH));
-  }
-
-  const bad = badStandardWebhooksSecrets(list('WEBHOOK_SECRETS'));
-  if (bad.length > 0) throw new ConfigError('WEBHOOK_SECRETS', `entry ${bad.join(', ')} starts with whsec_ but the rest is not a base64 key (whsec_ followed by standard base64, as the standardwebhooks library reads it)`);
-
-  const auth: AuthConfig = {
-    webhookSecrets: list('WEBHOOK_SECRETS'),
-    webhookTokens: list('WEBHOOK_TOKENS'),
-    basicAuth,
-    allowUnauthenticated: bool('ALLOW_UNAUTHENTICATED', false),
-  };
+  const webhook = webhookCredentials(raw, (name, reason) => new ConfigError(name, reason ?? describe(name, raw[name])));
+  const auth: AuthConfig = { ...webhook, allowUnauthenticated: bool('ALLOW_UNAUTHENTICATED', false) };
 
   const secrets = [
-    ...auth.webhookSecrets,
-    ...auth.webhookTokens,
-    ...basicAuth.map((b) => b.password),
+    ...webhookSecretValues(webhook),
     env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
     env.ALIBABA_CLOUD_SECURITY_TOKEN,
     raw.ROLE_EXTERNAL_ID,
@@ -170,6 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stsRegion: [env.ALIBABA_CLOUD_STS_REGION, env.FC_REGION, env.ALIBABA_CLOUD_REGION].find((r) => r && new RegExp(REGION_ID).test(r)),
     allowedRegions,
     auth,
+    webhookSecretName: raw.WEBHOOK_SECRET_NAME,
+    webhookSecretRefreshSeconds: int('WEBHOOK_SECRET_REFRESH_SECONDS', 300),
+    kmsEndpoint: parseEndpoint(raw.KMS_ENDPOINT, 'https'),
     maxInstances: int('MAX_INSTANCES', 1000),
     maxBodyBytes: int('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     // 20 in flight: MAX_INSTANCES (1000) ids are 20 chunks, one wave; far below ECS's 1000 calls/min.
@@ -189,6 +185,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secrets,
   };
+}
+
+/** The three webhook credential variables, by name, as in the environment or a KMS secret's JSON. */
+export const WEBHOOK_CREDENTIAL_VARIABLES = ['WEBHOOK_TOKENS', 'WEBHOOK_SECRETS', 'WEBHOOK_BASIC_AUTH'] as const;
+export type WebhookCredentials = Pick<AuthConfig, 'webhookTokens' | 'webhookSecrets' | 'basicAuth'>;
+
+/**
+ * Parse the three credential lists from trimmed, non-blank values (env or secret value).
+ * The patterns are checked here with RegExp (not the precompiled env validator) so a KMS
+ * secret's value gets exactly the environment's syntax; `refuse` names the bad key.
+ */
+export function webhookCredentials(values: Partial<Record<string, string>>, refuse: (name: string, reason?: string) => Error): WebhookCredentials {
+  for (const name of WEBHOOK_CREDENTIAL_VARIABLES) {
+    const value = values[name];
+    if (value !== undefined && !new RegExp(VARS[name].pattern ?? '').test(value)) throw refuse(name);
+  }
+  const list = (name: string) => (values[name] === undefined ? [] : values[name].split(',').map((s) => s.trim()).filter(Boolean));
+  let basicAuth: AuthConfig['basicAuth'] = [];
+  try {
+    basicAuth = values.WEBHOOK_BASIC_AUTH === undefined ? [] : parseBasicAuthList(values.WEBHOOK_BASIC_AUTH);
+  } catch {
+    throw refuse('WEBHOOK_BASIC_AUTH');
+  }
+  // Read as the standardwebhooks library reads them (issue #12): a whsec_ entry must hold base64.
+  const bad = badStandardWebhooksSecrets(list('WEBHOOK_SECRETS'));
+  if (bad.length > 0) {
+    throw refuse('WEBHOOK_SECRETS', `entry ${bad.join(', ')} starts with whsec_ but the rest is not a base64 key (whsec_ followed by standard base64, as the standardwebhooks library reads it)`);
+  }
+  return { webhookSecrets: list('WEBHOOK_SECRETS'), webhookTokens: list('WEBHOOK_TOKENS'), basicAuth };
+}
+
+/** What the logger must scrub from a set of webhook credentials. */
+export function webhookSecretValues(c: WebhookCredentials): string[] {
+  return [...c.webhookSecrets, ...c.webhookTokens, ...c.basicAuth.map((b) => b.password)];
 }
 
 function describe(name: string, value: string | undefined): string {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { authenticate, type AuthResult } from './auth/index.js';
+import { authenticate, type AuthConfig, type AuthResult } from './auth/index.js';
 import type { Config } from './config.js';
 import type { DedupeCache } from './dedupe.js';
 import type { EcsApi } from './ecs/client.js';
@@ -27,6 +27,8 @@ export interface Deps {
   log: Logger;
   ecs: EcsApi;
   dedupe: DedupeCache<Verdict>;
+  /** The current webhook credentials when they can change (KMS, shared/secrets.ts); else config.auth. */
+  auth?: () => Promise<AuthConfig>;
   /** Called with every result, after the response is decided; failures are theirs to log. */
   emit?: (verdict: Verdict) => Promise<void>;
 }
@@ -56,7 +58,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
 
   try {
     decoded = decodeEvent(raw, deps.config.maxBodyBytes);
-    const auth = decoded.trigger === 'http' ? admitHttp(decoded, deps) : undefined;
+    const auth = decoded.trigger === 'http' ? await admitHttp(decoded, deps) : undefined;
     trusted = true;
     let query: CheckedQuery = {};
     if (decoded.trigger === 'http' && auth) {
@@ -115,9 +117,11 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
 }
 
 /** The HTTP envelope and its credentials: everything checked before the caller is known. */
-function admitHttp(decoded: Decoded, deps: Deps): AuthResult {
+async function admitHttp(decoded: Decoded, deps: Deps): Promise<AuthResult> {
   checkHttpEnvelope(decoded, deps.config.maxBodyBytes);
-  return authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, deps.config.auth);
+  // KMS-backed credentials (WEBHOOK_SECRET_NAME) are read only for an acceptable envelope.
+  const config = deps.auth ? await deps.auth() : deps.config.auth;
+  return authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, config);
 }
 
 async function execute(

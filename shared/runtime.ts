@@ -7,6 +7,7 @@ import type { Verdict } from './events/result.js';
 import type { Sink } from './events/sink.js';
 import { Logger, type LineWriter } from './log.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
+import { KmsSecrets, WebhookSecret } from './secrets.js';
 
 // Everything that lives as long as the FC instance: config, logger, credentials cache,
 // ECS clients, dedupe cache. Built once (in `initialize` when FC calls it) and reused by
@@ -42,6 +43,9 @@ export class Runtime {
    * when RESULT_EVENT_BUS is set, so the EventBridge SDK costs nothing at cold start otherwise.
    */
   sink?: Promise<Sink>;
+  /** WEBHOOK_SECRET_NAME: read with the function role's own keys (never the target role's). */
+  private readonly kms?: { credentials: CredentialBroker; client: KmsSecrets };
+  private webhookSecret?: WebhookSecret;
 
   constructor(options: RuntimeOptions = {}) {
     this.config = loadConfig(options.env ?? process.env);
@@ -49,11 +53,32 @@ export class Runtime {
     this.credentials = new CredentialBroker(this.config, this.log);
     this.ecs = new EcsClient(this.config, this.credentials);
     this.dedupe = new DedupeCache(this.config.dedupeTtlSeconds * 1000, this.config.dedupeMaxEntries);
+    if (this.config.webhookSecretName) {
+      const credentials = new CredentialBroker({ ...this.config, targetRoleArn: undefined }, this.log);
+      this.kms = { credentials, client: new KmsSecrets(this.config, credentials.forOpenApi()) };
+    }
+  }
+
+  /** The KMS-backed credentials, built once FC has said which region the function is in. */
+  private secret(context: FcContext): WebhookSecret | undefined {
+    const { kms, config } = this;
+    if (!kms || !config.webhookSecretName) return undefined;
+    kms.credentials.useFcCredentials(context.credentials);
+    this.webhookSecret ??= new WebhookSecret({
+      name: config.webhookSecretName,
+      region: regionOf(context),
+      refreshMs: config.webhookSecretRefreshSeconds * 1000,
+      base: config.auth,
+      fetch: (name, region) => kms.client.getSecretValue(name, region),
+      log: this.log,
+    });
+    return this.webhookSecret;
   }
 
   /** FC initializer: take the context keys and assume the role now, not on the first alert. */
   async warm(context: FcContext = {}): Promise<void> {
     this.credentials.useFcCredentials(context.credentials);
+    const secret = this.secret(context)?.load();
     try {
       await this.credentials.get();
       this.log.info('initialized', { role: Boolean(this.config.targetRoleArn) });
@@ -61,12 +86,14 @@ export class Runtime {
       // A failure here must not kill the instance: each request retries and reports it.
       this.log.warn('credential warm-up failed', { error: err });
     }
+    await secret;
   }
 
   handle(event: Buffer | string | object, context: FcContext = {}): Promise<PipelineResult> {
     this.credentials.useFcCredentials(context.credentials);
     const timeoutMs = (context.function?.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
-    const region = context.region ?? process.env.FC_REGION ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
+    const region = regionOf(context);
+    const secret = this.secret(context);
     const accountId = context.accountId ?? process.env.FC_ACCOUNT_ID ?? 'local';
     if (this.config.resultEventBus) {
       this.sink ??= import('./events/sink.js').then((m) => m.eventBridgeSink(this.config, this.credentials, this.log, region, accountId));
@@ -80,7 +107,7 @@ export class Runtime {
         functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
         deadline: Date.now() + timeoutMs - DEADLINE_MARGIN_MS,
       },
-      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, emit: this.publish() },
+      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, emit: this.publish(), auth: secret && (() => secret.current()) },
     );
   }
 
@@ -89,6 +116,10 @@ export class Runtime {
     const sink = this.sink;
     return sink ? async (verdict) => (await sink)(verdict) : undefined;
   }
+}
+
+function regionOf(context: FcContext): string {
+  return context.region ?? process.env.FC_REGION ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
 }
 
 function cryptoId(): string {

@@ -1,0 +1,202 @@
+import openapiCore, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
+import * as $dara from '@darabonba/typescript';
+import type { AuthConfig } from './auth/index.js';
+import { webhookCredentials, webhookSecretValues, WEBHOOK_CREDENTIAL_VARIABLES, type Config } from './config.js';
+import { toEcsError } from './ecs/errors.js';
+import { RequestError } from './errors.js';
+import { cjsDefault } from './interop.js';
+import type { Logger } from './log.js';
+
+// Webhook credentials from KMS Secrets Manager (WEBHOOK_SECRET_NAME), so they never sit in
+// the function's environment, where `s deploy` prints them and `fc:GetFunction` shows them.
+//
+// The secret's value is a JSON object with any of the three credential variables, each in
+// the same syntax as in the environment:
+//   {"WEBHOOK_TOKENS": "tok1,tok2", "WEBHOOK_SECRETS": "whsec_…", "WEBHOOK_BASIC_AUTH": "am:pw"}
+// It is read with GetSecretValue (KMS 2016-01-20, RPC, the current version, signed by
+// @alicloud/openapi-core as the ECS calls are) using the function role's keys, at
+// initialize and again once it is older than WEBHOOK_SECRET_REFRESH_SECONDS. A failed
+// refresh keeps the value already held; with none held, HTTP requests get 503 (retryable)
+// or 424 (KMS refused: permission, no such secret, bad value). The environment's
+// credentials stay accepted alongside the secret's.
+// https://www.alibabacloud.com/help/en/kms/key-management-service/developer-reference/api-getsecretvalue
+
+const KMS_API_VERSION = '2016-01-20';
+const OpenApi = cjsDefault(openapiCore);
+type OpenApi = InstanceType<typeof OpenApi>;
+
+/** The shape `@alicloud/openapi-core` calls for keys (CredentialBroker.forOpenApi()). */
+export type OpenApiCredential = ReturnType<import('./credentials.js').CredentialBroker['forOpenApi']>;
+
+export interface SecretValue {
+  data: string;
+  versionId?: string;
+}
+
+/** The value is not what the function can use: a configuration error, not a KMS one. */
+export class SecretValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretValueError';
+  }
+}
+
+/** GetSecretValue against one region's KMS endpoint (kms[-vpc].<region>.aliyuncs.com or KMS_ENDPOINT). */
+export class KmsSecrets {
+  private readonly clients = new Map<string, OpenApi>();
+
+  constructor(private readonly config: Pick<Config, 'kmsEndpoint' | 'ecsNetwork' | 'ecsTimeoutMs'>, private readonly credential: OpenApiCredential) {}
+
+  async getSecretValue(secretName: string, regionId: string): Promise<SecretValue> {
+    const params = new $OpenApiUtil.Params({
+      action: 'GetSecretValue',
+      version: KMS_API_VERSION,
+      protocol: this.config.kmsEndpoint?.protocol.toUpperCase() ?? 'HTTPS',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
+    });
+    const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query({ SecretName: secretName }) });
+    const runtime = new $dara.RuntimeOptions({ readTimeout: this.config.ecsTimeoutMs, connectTimeout: this.config.ecsTimeoutMs });
+    let answer: { body?: { SecretData?: unknown; SecretDataType?: unknown; VersionId?: unknown } };
+    try {
+      answer = (await this.client(regionId).callApi(params, request, runtime)) as typeof answer;
+    } catch (err) {
+      throw toEcsError(err);
+    }
+    const body = answer.body ?? {};
+    if (typeof body.SecretData !== 'string') throw new SecretValueError('KMS returned no SecretData');
+    // Binary secrets come back base64-encoded; text secrets as they were stored.
+    const data = body.SecretDataType === 'binary' ? Buffer.from(body.SecretData, 'base64').toString('utf8') : body.SecretData;
+    return { data, versionId: typeof body.VersionId === 'string' ? body.VersionId : undefined };
+  }
+
+  private client(regionId: string): OpenApi {
+    let client = this.clients.get(regionId);
+    if (!client) {
+      const endpoint = this.config.kmsEndpoint?.host ?? OpenApiUtil.getEndpointRules('kms', regionId, 'regional', this.config.ecsNetwork, '');
+      client = new OpenApi(
+        new $OpenApiUtil.Config({
+          credential: this.credential as unknown as $OpenApiUtil.Config['credential'],
+          endpoint,
+          regionId,
+          protocol: this.config.kmsEndpoint?.protocol ?? 'https',
+          readTimeout: this.config.ecsTimeoutMs,
+          connectTimeout: this.config.ecsTimeoutMs,
+          userAgent: 'fc-stop-invocation',
+        }),
+      );
+      this.clients.set(regionId, client);
+    }
+    return client;
+  }
+}
+
+/** The secret's JSON → the three credential lists; errors name the key, never a value. */
+export function parseSecretValue(text: string): ReturnType<typeof webhookCredentials> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new SecretValueError(`the secret value is not JSON; expected an object with ${WEBHOOK_CREDENTIAL_VARIABLES.join(', ')}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SecretValueError('the secret value must be a JSON object');
+  const values: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!(WEBHOOK_CREDENTIAL_VARIABLES as readonly string[]).includes(key)) {
+      throw new SecretValueError(`the secret value has an unknown key '${key.slice(0, 40)}'; allowed: ${WEBHOOK_CREDENTIAL_VARIABLES.join(', ')}`);
+    }
+    if (typeof v !== 'string') throw new SecretValueError(`${key} in the secret value must be a string (a comma list, as in the environment)`);
+    if (v.trim() !== '') values[key] = v.trim();
+  }
+  return webhookCredentials(values, (name) => new SecretValueError(`${name} in the secret value is malformed (same syntax as the environment variable)`));
+}
+
+/** The region a secret lives in: its ARN's, else the function's own. */
+export function secretRegion(secretName: string, functionRegion: string): string {
+  return /^acs:kms:([a-z0-9-]+):/.exec(secretName)?.[1] ?? functionRegion;
+}
+
+export interface WebhookSecretOptions {
+  name: string;
+  region: string;
+  refreshMs: number;
+  /** The environment's credentials (and ALLOW_UNAUTHENTICATED); the secret's are added to them. */
+  base: AuthConfig;
+  fetch: (name: string, region: string) => Promise<SecretValue>;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Back-off after a failed refresh while an older value is still served. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
+
+/** The current AuthConfig with the secret's credentials: cached, refreshed, single-flight. */
+export class WebhookSecret {
+  private cached?: { auth: AuthConfig; fetchedAt: number; versionId?: string };
+  private inflight?: Promise<AuthConfig>;
+  private retryAt = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: WebhookSecretOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** At initialize: read it now; a failure is logged and retried by the first HTTP request. */
+  async load(): Promise<void> {
+    try {
+      await this.current();
+    } catch (err) {
+      this.options.log.warn('webhook secret not loaded', { kms: this.options.name, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  async current(): Promise<AuthConfig> {
+    const cached = this.cached;
+    const t = this.now();
+    if (cached && (t < cached.fetchedAt + this.options.refreshMs || t < this.retryAt)) return cached.auth;
+    this.inflight ??= this.refresh().finally(() => {
+      this.inflight = undefined;
+    });
+    try {
+      return await this.inflight;
+    } catch (err) {
+      if (cached) {
+        this.retryAt = this.now() + Math.min(this.options.refreshMs, RETRY_AFTER_FAILURE_MS);
+        this.options.log.warn('webhook secret refresh failed; using the value read before', { kms: this.options.name, version: cached.versionId, error: err instanceof Error ? err.message : String(err) });
+        return cached.auth;
+      }
+      throw refusal(err);
+    }
+  }
+
+  private async refresh(): Promise<AuthConfig> {
+    const { name, region, base, log } = this.options;
+    const value = await this.options.fetch(name, secretRegion(name, region));
+    const credentials = parseSecretValue(value.data);
+    for (const secret of webhookSecretValues(credentials)) log.addSecret(secret);
+    const auth: AuthConfig = {
+      ...base,
+      webhookTokens: [...base.webhookTokens, ...credentials.webhookTokens],
+      webhookSecrets: [...base.webhookSecrets, ...credentials.webhookSecrets],
+      basicAuth: [...base.basicAuth, ...credentials.basicAuth],
+    };
+    const changed = this.cached?.versionId !== value.versionId;
+    this.cached = { auth, fetchedAt: this.now(), versionId: value.versionId };
+    this.retryAt = 0;
+    if (changed) log.info('webhook secret loaded', { kms: name, version: value.versionId });
+    return auth;
+  }
+}
+
+/** No secret value held: the request cannot be authenticated, so say why without guessing. */
+function refusal(err: unknown): RequestError {
+  if (err instanceof SecretValueError) return new RequestError(424, 'WebhookSecret.Invalid', `WEBHOOK_SECRET_NAME: ${err.message}`);
+  const e = toEcsError(err);
+  const message = `the webhook credentials could not be read from KMS (${e.code}); see the function log`;
+  if (e.retryable) return new RequestError(503, `KMS.${e.code}`.replace(/^KMS\.KMS\./, 'KMS.'), message, [], { 'retry-after': '5' });
+  return new RequestError(424, `KMS.${e.code}`.replace(/^KMS\.KMS\./, 'KMS.'), message);
+}
