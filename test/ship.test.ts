@@ -4,26 +4,28 @@ import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { fcInvokeRoute } from '../local/invoke-api.js';
 import { invoke, InvokeError, main as invokeCli } from '../scripts/invoke.js';
-import { MagicVariableError, resolveSYaml, type SYaml } from '../scripts/s-yaml.js';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.js';
 import { cjsDefault } from '../shared/interop.js';
 import type { ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
 import { sharedFile } from './helpers/samples.js';
+import { fakeAccessHome, sPreview, type Preview } from './helpers/s-cli.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
-// "Ship it": s.yaml against the fc3 component schema (plus what the schema cannot see),
-// the RAM policy files, the esbuild bundle running from a bare directory against the
-// emulator, and the fc2 invoke tool against the local runtime's invoke API.
+// "Ship it": s.yaml as the real Serverless Devs CLI renders it (`s preview`, offline, with a
+// throw-away HOME and a fake access, no `-a`: exactly what `npm run deploy` renders),
+// checked against the fc3 component schema plus what the schema cannot see; the RAM policy
+// files; the esbuild bundle running from a bare directory against the emulator; and the
+// fc2 invoke tool against the local runtime's invoke API.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sYamlText = readFileSync(resolve(root, 's.yaml'), 'utf8');
+/** s.yaml as it was with `access: ${env('S_ACCESS', 'default')}` (issue #12): must fail. */
+const OLD_ACCESS_FIXTURE = resolve(root, 'test', 'fixtures', 's-yaml', 'old-access.yaml');
 const schema = JSON.parse(readFileSync(sharedFile('fc3', 'schema.json'), 'utf8')) as Record<string, unknown> & {
   definitions: Record<string, unknown>;
 };
@@ -31,8 +33,8 @@ const ACCOUNT = '123456789012';
 const CA = resolve(root, 'emulator', 'certs', 'ca.pem');
 
 const AjvClass = cjsDefault(Ajv);
+// The fc3 schema uses no `format`, so no ajv-formats.
 const ajv = new AjvClass({ strict: false, allErrors: true });
-cjsDefault(addFormats)(ajv);
 ajv.addSchema(schema, 'fc3');
 const validateProps = ajv.getSchema('fc3')!;
 
@@ -52,15 +54,20 @@ type Props = Record<string, unknown> & {
   triggers?: Array<{ triggerName: string; triggerType: string; triggerConfig: Record<string, unknown> }>;
   environmentVariables?: Record<string, string>;
 };
+type Doc = NonNullable<Preview['doc']>;
 
-function render(text: string, env: Record<string, string> = {}): SYaml {
-  return resolveSYaml(text, { env, config: { AccountID: ACCOUNT } });
+function propsOf(doc: Doc | undefined): Props {
+  const fc = Object.values(doc?.resources ?? {}).filter((r) => r.component === 'fc3');
+  expect(fc, 'exactly one fc3 resource').toHaveLength(1);
+  return fc[0]!.props as Props;
 }
 
-function propsOf(doc: SYaml): Props {
-  const fc = Object.values(doc.resources).filter((r) => r.component === 'fc3');
-  expect(fc, 'exactly one fc3 resource').toHaveLength(1);
-  return fc[0].props as Props;
+/** Every string still holding a magic variable (`${…}`), by path: the CLI left it unrendered. */
+function unresolved(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return value.includes('${') ? [`${path || '/'}: ${value}`] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unresolved(v, `${path}/${i}`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => unresolved(v, `${path}/${k}`));
+  return [];
 }
 
 /** Every problem `s deploy` (or FC) would have with these props; empty when fine. */
@@ -91,7 +98,11 @@ function problems(props: Props): string[] {
     if (t.triggerConfig.authType !== 'anonymous') out.push(`http trigger authType must be anonymous (the function authenticates), got ${String(t.triggerConfig.authType)}`);
     if (JSON.stringify(t.triggerConfig.methods) !== '["POST"]') out.push(`http trigger methods must be [POST], got ${JSON.stringify(t.triggerConfig.methods)}`);
   }
-  for (const t of (props.triggers ?? []).filter((x) => x.triggerType === 'eventbridge')) {
+  const triggers = props.triggers ?? [];
+  for (const [i, t] of triggers.entries()) {
+    if (t.triggerType !== 'eventbridge') continue;
+    // fc3 returns from its trigger loop at an unchanged eventbridge trigger on redeploy.
+    if (i !== triggers.length - 1) out.push(`the eventbridge trigger must be the last trigger (is ${i + 1} of ${triggers.length}): later ones are skipped on redeploy`);
     try {
       const pattern = JSON.parse(String(t.triggerConfig.eventRuleFilterPattern)) as Record<string, unknown>;
       if (!Array.isArray(pattern.source)) out.push('eventbridge pattern needs a source list');
@@ -99,7 +110,7 @@ function problems(props: Props): string[] {
       out.push('eventbridge eventRuleFilterPattern is not JSON');
     }
   }
-  for (const t of (props.triggers ?? []).filter((x) => x.triggerType === 'timer')) {
+  for (const t of triggers.filter((x) => x.triggerType === 'timer')) {
     try {
       JSON.parse(String(t.triggerConfig.payload));
     } catch {
@@ -113,12 +124,53 @@ function problems(props: Props): string[] {
   return out;
 }
 
-describe('s.yaml', () => {
-  const doc = render(sYamlText);
-  const props = propsOf(doc);
+/**
+ * Everything wrong with a rendered template for a deploy: magic variables left, schema and
+ * FC problems, and the code directory not holding the handler's file. `codeDir` is where
+ * the build put what `props.code` would upload (the test builds outside the repository).
+ */
+function deployProblems(preview: Preview, codeDir: string): string[] {
+  if (!preview.doc) return [`s preview failed (exit ${preview.code}): ${(preview.stdout + preview.stderr).slice(-400)}`];
+  const out = unresolved(preview.doc).map((u) => `unresolved magic variable at ${u}`);
+  const props = propsOf(preview.doc);
+  out.push(...problems(props));
+  if (resolve(root, String(props.code)) !== resolve(root, 'dist')) out.push(`code must be ./dist (what npm run build writes), got ${String(props.code)}`);
+  const handlerFile = `${String(props.handler).split('.')[0]}.js`;
+  if (!existsSync(resolve(codeDir, handlerFile))) out.push(`the handler file ${handlerFile} is not in the built code directory`);
+  return out;
+}
+
+let sHome: { home: string; remove(): void };
+/** `s preview -o json` of s.yaml in the repository, no `-a`, no deployer environment. */
+let deployed: Preview;
+let props: Props;
+
+describe('s.yaml, rendered by the real Serverless Devs CLI (s preview)', () => {
+  beforeAll(async () => {
+    sHome = await fakeAccessHome(ACCOUNT);
+    deployed = await sPreview(sHome.home);
+    expect(deployed.doc, deployed.stdout + deployed.stderr).toBeDefined();
+    props = propsOf(deployed.doc);
+  }, 120_000);
+
+  afterAll(() => sHome?.remove());
+
+  it('renders completely, passes the fc3 schema and the checks it cannot make, and the handler is in the build', () => {
+    expect(deployProblems(deployed, buildDir)).toEqual([]);
+  });
+
+  it('the copy with the old `access:` line fails: config(\'AccountID\') stays unrendered', async () => {
+    const old = await sPreview(sHome.home, { template: OLD_ACCESS_FIXTURE });
+    const found = deployProblems(old, buildDir);
+    expect(found.join('\n')).toMatch(/unresolved magic variable at \/resources\/stop-invocation\/props\/role: acs:ram::\$\{config\('AccountID'\)\}/);
+    expect(readFileSync(OLD_ACCESS_FIXTURE, 'utf8')).toMatch(/^access: \$\{env\('S_ACCESS', 'default'\)\}$/m);
+    expect(sYamlText).not.toMatch(/^access:/m);
+  });
 
   it('is a Serverless Devs 3 project with one fc3 function', () => {
+    const doc = deployed.doc!;
     expect(doc.edition).toBe('3.0.0');
+    expect(doc).not.toHaveProperty('access');
     expect(props.runtime).toBe('nodejs20');
     expect(props.code).toBe('./dist');
     expect(props.region).toBe('cn-hangzhou');
@@ -128,26 +180,39 @@ describe('s.yaml', () => {
     expect(props.memorySize).toBe(128);
   });
 
-  it('passes the fc3 component schema and the checks the schema cannot make', () => {
-    expect(problems(props)).toEqual([]);
+  it('the account comes from the alias: `default` without -a, another with -a <alias>', async () => {
+    const other = await fakeAccessHome('999999999999', 'prod');
+    try {
+      // Only `prod` configured and no -a: nothing to render config() from.
+      const bare = await sPreview(other.home);
+      expect(unresolved(bare.doc).join('\n')).toMatch(/config\('AccountID'\)/);
+      const chosen = await sPreview(other.home, { args: ['-a', 'prod'] });
+      expect(deployProblems(chosen, buildDir)).toEqual([]);
+      expect(propsOf(chosen.doc).role).toBe('acs:ram::999999999999:role/fc-stop-invocation');
+    } finally {
+      other.remove();
+    }
   });
 
   it('builds before deploying', () => {
-    const steps = doc.actions?.['pre-deploy'] ?? [];
+    const steps = (deployed.doc!.actions as Record<string, Array<{ run?: string }>> | undefined)?.['pre-deploy'] ?? [];
     expect(steps.map((s) => s.run).join(' && ')).toMatch(/npm (ci|install).*npm run build/);
   });
 
-  it('has the three triggers: POST-only anonymous http, eventbridge, disabled timer sweep', () => {
-    const byType = Object.fromEntries((props.triggers ?? []).map((t) => [t.triggerType, t]));
+  it('has the three triggers: POST-only anonymous http, disabled timer sweep, eventbridge last (and says why)', () => {
+    const triggers = props.triggers ?? [];
+    const byType = Object.fromEntries(triggers.map((t) => [t.triggerType, t]));
     expect(Object.keys(byType).sort()).toEqual(['eventbridge', 'http', 'timer']);
-    expect(byType.http.triggerConfig).toMatchObject({ authType: 'anonymous', methods: ['POST'] });
+    expect(triggers.at(-1)?.triggerType).toBe('eventbridge');
+    expect(sYamlText).toMatch(/Keep the EventBridge trigger LAST: on a redeploy the fc3 component stops going\s+#\s*through the trigger list at an eventbridge trigger that has not changed/);
+    expect(byType.http!.triggerConfig).toMatchObject({ authType: 'anonymous', methods: ['POST'] });
     // The comment above the http trigger must say why it is anonymous.
     expect(sYamlText).toMatch(/authType anonymous[\s\S]{0,200}cannot\s+#?\s*sign FC requests/);
 
     // Only Cloud Assistant task events of a failed run reach the function (the rollout guard);
     // checked with a matcher written from EventBridge's event-pattern docs against the
     // documented task event samples (test/fixtures/cloud-assistant/).
-    const pattern = JSON.parse(String(byType.eventbridge.triggerConfig.eventRuleFilterPattern)) as Record<string, unknown>;
+    const pattern = JSON.parse(String(byType.eventbridge!.triggerConfig.eventRuleFilterPattern)) as Record<string, unknown>;
     const documented = (name: string) => JSON.parse(readFileSync(resolve(root, 'test/fixtures/cloud-assistant', name), 'utf8')) as { data: Record<string, unknown> };
     const failed = documented('task-event-failed.json');
     expect(matches(pattern, failed)).toBe(true);
@@ -159,40 +224,64 @@ describe('s.yaml', () => {
     expect(matches(pattern, JSON.parse(readFileSync(sharedFile('samples', 'eventbridge-custom.json'), 'utf8')))).toBe(false);
     expect(sYamlText).not.toMatch(/ops\.rollout[^\n]*default bus|same \(default\) bus/);
 
-    expect(byType.timer.triggerConfig.enable).toBe(false);
-    const sweep = JSON.parse(String(byType.timer.triggerConfig.payload)) as Record<string, unknown>;
+    expect(byType.timer!.triggerConfig.enable).toBe(false);
+    const sweep = JSON.parse(String(byType.timer!.triggerConfig.payload)) as Record<string, unknown>;
     const sample = JSON.parse(readFileSync(sharedFile('samples', 'timer-sweep.json'), 'utf8')) as { payload: string };
     expect(Object.keys(sweep).sort()).toEqual(Object.keys(JSON.parse(sample.payload) as object).sort());
     expect(sweep).toMatchObject({ action: 'sweep', regionIds: ['cn-hangzhou'] });
   });
 
-  it('takes region, names and every user setting from the environment', () => {
-    const custom = propsOf(
-      render(sYamlText, {
+  it('takes region, names and every user setting from the environment', async () => {
+    const custom = await sPreview(sHome.home, {
+      env: {
         REGION: 'cn-shanghai',
         FUNCTION_NAME: 'stopper',
         FUNCTION_ROLE_NAME: 'fn-role',
         TARGET_ROLE_ARN: 'acs:ram::999999999999:role/other',
         WEBHOOK_TOKENS: 'a-token-of-32-characters-or-more-000',
         LOG_LEVEL: 'debug',
-      }),
-    );
-    expect(custom).toMatchObject({ region: 'cn-shanghai', functionName: 'stopper', role: `acs:ram::${ACCOUNT}:role/fn-role` });
-    expect(custom.environmentVariables).toMatchObject({
+      },
+    });
+    expect(deployProblems(custom, buildDir)).toEqual([]);
+    const p = propsOf(custom.doc);
+    expect(p).toMatchObject({ region: 'cn-shanghai', functionName: 'stopper', role: `acs:ram::${ACCOUNT}:role/fn-role` });
+    expect(p.environmentVariables).toMatchObject({
       TARGET_ROLE_ARN: 'acs:ram::999999999999:role/other',
       WEBHOOK_TOKENS: 'a-token-of-32-characters-or-more-000',
       ALLOWED_REGIONS: 'cn-shanghai',
       LOG_LEVEL: 'debug',
     });
-    const timer = custom.triggers!.find((t) => t.triggerType === 'timer')!;
+    const timer = p.triggers!.find((t) => t.triggerType === 'timer')!;
     expect(JSON.parse(String(timer.triggerConfig.payload))).toMatchObject({ regionIds: ['cn-shanghai'] });
-    expect(problems(custom)).toEqual([]);
+  });
+
+  it('with WEBHOOK_SECRET_NAME no webhook secret is in the rendered output, and the rendered config authenticates through KMS', async () => {
+    const secretName = 'fc-stop-invocation/webhook';
+    const token = 'kms-only-token-5e4d3c2b1a0f9e8d7c6b';
+    const rendered = await sPreview(sHome.home, { env: { WEBHOOK_SECRET_NAME: secretName } });
+    expect(deployProblems(rendered, buildDir)).toEqual([]);
+    const env = propsOf(rendered.doc).environmentVariables!;
+    expect(env).toMatchObject({ WEBHOOK_SECRET_NAME: secretName, WEBHOOK_TOKENS: '', WEBHOOK_SECRETS: '', WEBHOOK_BASIC_AUTH: '' });
+    expect(rendered.stdout + rendered.stderr).not.toContain(token);
+
+    // The rendered environment, deployed against the emulator: the token lives only in KMS.
+    emu.reset();
+    emu.putSecret(secretName, JSON.stringify({ WEBHOOK_TOKENS: token }));
+    // Only the emulator's endpoints and role replace what the cloud would provide.
+    const stack = await startStack({ ...env, TARGET_ROLE_ARN: emu.roleArn, STS_ENDPOINT: emu.stsEndpoint, KMS_ENDPOINT: `https://${emu.kmsEndpoint}` }, { emu });
+    try {
+      const ok = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-bp1ship0000000000001'], dryRun: true }, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(stack.lines.join('')).not.toContain(token);
+    } finally {
+      await stack.close();
+    }
   });
 
   it('sets every variable of shared/config.ts a deployer would set, and nothing else', () => {
     const env = props.environmentVariables!;
     // Test/emulator plumbing and the local-only switch stay out of the deployed config.
-    const notDeployed = ['ALLOW_UNAUTHENTICATED', 'ECS_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'];
+    const notDeployed = ['ALLOW_UNAUTHENTICATED', 'ECS_ENDPOINT', 'EVENTBRIDGE_ENDPOINT', 'KMS_ENDPOINT'];
     for (const name of CONFIG_VARIABLES) {
       if (notDeployed.includes(name)) expect(env, name).not.toHaveProperty(name);
       else expect(env, `${name} is missing from s.yaml environmentVariables`).toHaveProperty(name);
@@ -201,10 +290,14 @@ describe('s.yaml', () => {
     for (const [name, value] of Object.entries(env)) expect(typeof value, name).toBe('string');
   });
 
-  it("defaults load through the function's own config check (blank means unset)", () => {
-    const config = loadConfig(props.environmentVariables);
+  it("defaults load through the function's own config check ('' means unset)", () => {
+    const env = props.environmentVariables!;
+    expect(sYamlText).not.toContain("', ' ')}");
+    expect(env.WEBHOOK_TOKENS).toBe('');
+    const config = loadConfig(env);
     expect(config.targetRoleArn).toBe(`acs:ram::${ACCOUNT}:role/stop-invocation-target`);
     expect(config.auth.webhookTokens).toEqual([]);
+    expect(config.webhookSecretName).toBeUndefined();
     expect(config.roleExternalId).toBeUndefined();
     expect(config.resultEventBus).toBeUndefined();
     expect(config.allowedRegions).toEqual(['cn-hangzhou']);
@@ -213,14 +306,25 @@ describe('s.yaml', () => {
     expect((props.timeout as number) * 1000).toBeGreaterThan(config.ecsTimeoutMs * config.ecsMaxAttempts + config.verifyGraceMs + 1000);
   });
 
+  it('a typo in a magic variable is refused by the CLI', async () => {
+    const dir = mkdtempSync(resolve(tmpdir(), 'fc-stop-s-yaml-'));
+    try {
+      writeFileSync(resolve(dir, 's.yaml'), sYamlText.replace('${vars.region}', '${vars.regoin}'));
+      const typo = await sPreview(sHome.home, { template: resolve(dir, 's.yaml') });
+      expect(typo.doc).toBeUndefined();
+      expect(typo.stdout + typo.stderr).toMatch(/\$\{vars\.regoin\} not found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('broken copies fail', () => {
-    const raw = parse(sYamlText) as { resources: Record<string, { props: Record<string, unknown> }> };
-    const name = Object.keys(raw.resources)[0];
-    const broken = (edit: (props: Record<string, any>) => void): string[] => {
-      const copy = structuredClone(raw);
-      edit(copy.resources[name].props);
-      return problems(propsOf(render(stringify(copy))));
+    const broken = (edit: (p: Record<string, any>) => void): string[] => {
+      const copy = structuredClone(props) as Record<string, any>;
+      edit(copy);
+      return problems(copy as Props);
     };
+    const trigger = (p: Record<string, any>, type: string) => (p.triggers as Array<{ triggerType: string; triggerConfig: Record<string, unknown> }>).find((t) => t.triggerType === type)!;
 
     it.each<[string, (p: Record<string, any>) => void, RegExp]>([
       ['wrong runtime', (p) => (p.runtime = 'nodejs21'), /runtime/],
@@ -229,27 +333,23 @@ describe('s.yaml', () => {
       ['memorySize as a string', (p) => (p.memorySize = '128'), /memorySize/],
       ['memorySize not a multiple of 64', (p) => (p.memorySize = 100), /memorySize/],
       ['cpu too big for 128 MB', (p) => (p.cpu = 0.35), /1:1\.\.1:4/],
-      ['bad authType', (p) => (p.triggers[0].triggerConfig.authType = 'none'), /authType/],
-      ['function authType (senders cannot sign)', (p) => (p.triggers[0].triggerConfig.authType = 'function'), /authType must be anonymous/],
-      ['GET allowed', (p) => (p.triggers[0].triggerConfig.methods = ['GET', 'POST']), /methods/],
-      ['eventbridge without a pattern', (p) => delete p.triggers[1].triggerConfig.eventRuleFilterPattern, /eventRuleFilterPattern/],
-      ['timer enable as a string', (p) => (p.triggers[2].triggerConfig.enable = 'false'), /enable/],
+      ['bad authType', (p) => (trigger(p, 'http').triggerConfig.authType = 'none'), /authType/],
+      ['function authType (senders cannot sign)', (p) => (trigger(p, 'http').triggerConfig.authType = 'function'), /authType must be anonymous/],
+      ['GET allowed', (p) => (trigger(p, 'http').triggerConfig.methods = ['GET', 'POST']), /methods/],
+      ['eventbridge without a pattern', (p) => delete trigger(p, 'eventbridge').triggerConfig.eventRuleFilterPattern, /eventRuleFilterPattern/],
+      ['eventbridge not last (fc3 skips the triggers after it)', (p) => p.triggers.unshift(p.triggers.pop()), /eventbridge trigger must be the last/],
+      ['timer enable as a string', (p) => (trigger(p, 'timer').triggerConfig.enable = 'false'), /enable/],
       ['region unknown to FC', (p) => (p.region = 'mars-north-1'), /region/],
       ['numeric environment value', (p) => (p.environmentVariables.MAX_INSTANCES = 1000), /environmentVariables/],
       ['initializer renamed', (p) => (p.instanceLifecycleConfig.initializer.handler = 'index.init'), /initializer/],
     ])('%s', (_label, edit, expected) => {
-      const found = broken(edit);
-      expect(found.join('\n')).toMatch(expected);
+      expect(broken(edit).join('\n')).toMatch(expected);
     });
 
-    it('an empty default (Serverless Devs refuses a magic variable that renders to nothing)', () => {
-      const text = sYamlText.replace("${env('WEBHOOK_TOKENS', ' ')}", "${env('WEBHOOK_TOKENS', '')}");
-      expect(text).not.toBe(sYamlText);
-      expect(() => render(text)).toThrow(MagicVariableError);
-    });
-
-    it('a typo in a magic variable', () => {
-      expect(() => render(sYamlText.replace('${vars.region}', '${vars.regoin}'))).toThrow(/vars\.regoin/);
+    it('a handler file the build does not write', () => {
+      const copy = structuredClone(deployed);
+      propsOf(copy.doc).handler = 'main.handler';
+      expect(deployProblems(copy, buildDir).join('\n')).toMatch(/handler file main\.js is not in the built code directory/);
     });
   });
 });
@@ -301,7 +401,7 @@ describe('ram/', () => {
   it('the rendered role ARNs are what the function and s.yaml expect', () => {
     const arn = resources('function-role-policy.json')[0].replace('<TARGET_ACCOUNT_ID>', ACCOUNT).replace('<TARGET_ROLE_NAME>', 'stop-invocation-target');
     expect(loadConfig({ TARGET_ROLE_ARN: arn }).targetRoleArn).toBe(arn);
-    expect(propsOf(render(sYamlText)).environmentVariables!.TARGET_ROLE_ARN).toBe(arn);
+    expect(props.environmentVariables!.TARGET_ROLE_ARN).toBe(arn);
   });
 });
 
@@ -373,7 +473,6 @@ describe('the bundle (npm run build)', () => {
   });
 
   it('exports the FC entry points named in s.yaml (handler index.handler, initializer index.initialize)', async () => {
-    const props = propsOf(render(sYamlText));
     const [file, handler] = String(props.handler).split('.');
     const initializer = (props.instanceLifecycleConfig as { initializer: { handler: string } }).initializer.handler.split('.')[1];
     expect(resolve(root, String(props.code))).toBe(resolve(root, 'dist'));

@@ -31,8 +31,6 @@ export function runS(home: string, args: string[], env: Record<string, string> =
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: home,
-          // The CLI forks telemetry/update daemons that dial the internet; none is needed to render.
-          serverless_devs_daemon_enable: 'false',
           ...env,
         },
       },
@@ -49,6 +47,9 @@ export async function fakeAccessHome(accountId: string, alias = 'default'): Prom
   const home = mkdtempSync(resolve(tmpdir(), 'fc-stop-s-home-'));
   const added = await runS(home, ['config', 'add', '--AccessKeyID', 'LTAI5tFakeDeployKey0000', '--AccessKeySecret', 'fake-deploy-secret-000000', '--AccountID', accountId, '-a', alias, '-f']);
   if (added.code !== 0) throw new Error(`s config add failed:\n${added.stdout}${added.stderr}`);
+  // No usage reports from tests (the CLI's own switch). Its other daemon, the update check,
+  // runs detached with its output ignored and gives up by itself offline.
+  await runS(home, ['set', 'analysis', 'disable']);
   return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
 }
 
@@ -64,8 +65,10 @@ export interface Preview extends SRun {
 export async function sPreview(home: string, options: { template?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<Preview> {
   const args = ['preview', '-o', 'json', ...(options.template ? ['-t', options.template] : []), ...(options.args ?? [])];
   const run = await runS(home, args, options.env);
+  // The JSON document is the lines from the first `{` to the last `}` at column 0.
   const start = run.stdout.search(/^\{/m);
+  const end = run.stdout.lastIndexOf('\n}');
   let doc: Preview['doc'];
-  if (run.code === 0 && start >= 0) doc = JSON.parse(run.stdout.slice(start)) as Preview['doc'];
+  if (run.code === 0 && start >= 0 && end > start) doc = JSON.parse(run.stdout.slice(start, end + 2)) as Preview['doc'];
   return { ...run, doc };
 }
