@@ -18,6 +18,15 @@ export type Sink = ((verdict: Verdict) => Promise<void>) & { stats: SinkStats };
 
 type EventBridgeClient = InstanceType<typeof import('@alicloud/eventbridge').default>;
 
+/**
+ * The data-plane endpoint: EVENTBRIDGE_ENDPOINT, else the account's regional one; with
+ * ECS_NETWORK=vpc the VPC one, which a function in a VPC without internet can reach.
+ */
+export function eventBridgeHost(config: Pick<Config, 'eventBridgeEndpoint' | 'ecsNetwork'>, region: string, accountId: string): string {
+  if (config.eventBridgeEndpoint) return config.eventBridgeEndpoint.host;
+  return `${accountId}.eventbridge.${region}${config.ecsNetwork === 'vpc' ? '-vpc' : ''}.aliyuncs.com`;
+}
+
 export function eventBridgeSink(config: Config, credentials: CredentialBroker, log: Logger, region: string, accountId: string): Sink {
   let client: EventBridgeClient | undefined;
   const stats: SinkStats = { published: 0, failed: 0 };
@@ -36,7 +45,7 @@ export function eventBridgeSink(config: Config, credentials: CredentialBroker, l
         credential,
         // The data-plane SDK defaults to http; results carry operational detail, so https.
         protocol: endpoint?.protocol ?? 'https',
-        endpoint: endpoint?.host ?? `${accountId}.eventbridge.${region}.aliyuncs.com`,
+        endpoint: eventBridgeHost(config, region, accountId),
         regionId: region,
         readTimeout: config.ecsTimeoutMs,
         connectTimeout: config.ecsTimeoutMs,
