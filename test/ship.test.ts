@@ -167,6 +167,20 @@ describe('s.yaml, rendered by the real Serverless Devs CLI (s preview)', () => {
     expect(sYamlText).not.toMatch(/^access:/m);
   });
 
+  it('npm run deploy runs the pinned local CLI, no global install needed', async () => {
+    const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.devDependencies['@serverless-devs/s']).toBe('3.1.10');
+    expect(pkg.dependencies).not.toHaveProperty('@serverless-devs/s');
+    expect(pkg.scripts.deploy).toBe('s deploy -y');
+    // Only node's own directory and the system's on PATH: `s` can come from node_modules/.bin only.
+    const npmCli = resolve(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+    const ran = await run(process.execPath, [npmCli, 'run', '--silent', 'deploy', '--', '--version'], {
+      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: sHome.home },
+    });
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/@serverless-devs\/s: 3\.1\.10/);
+  });
+
   it('is a Serverless Devs 3 project with one fc3 function', () => {
     const doc = deployed.doc!;
     expect(doc.edition).toBe('3.0.0');
@@ -396,6 +410,12 @@ describe('ram/', () => {
     const tagged = policy('target-role-policy-tagged.json').Statement.find((s) => [s.Action].flat().includes('ecs:StopInvocation'))!;
     expect(tagged.Condition).toEqual({ StringEquals: { 'acs:ResourceTag/<TAG_KEY>': '<TAG_VALUE>' } });
     expect(actions('target-role-result-events-policy.json')).toEqual(['eventbridge:PutEvents']);
+  });
+
+  it('the function role may read exactly one KMS secret, for WEBHOOK_SECRET_NAME', () => {
+    expect(actions('function-role-kms-policy.json')).toEqual(['kms:GetSecretValue']);
+    expect(resources('function-role-kms-policy.json')).toEqual(['acs:kms:<REGION>:<ACCOUNT_ID>:secret/<SECRET_NAME>']);
+    expect(readFileSync(resolve(ramDir, 'README.md'), 'utf8')).toContain('function-role-kms-policy.json');
   });
 
   it('the rendered role ARNs are what the function and s.yaml expect', () => {
