@@ -194,7 +194,7 @@ export class WebhookSecret {
 
 /** No secret value held: the request cannot be authenticated, so say why without guessing. */
 function refusal(err: unknown): RequestError {
-  if (err instanceof SecretValueError) return new RequestError(424, 'WebhookSecret.Invalid', `WEBHOOK_SECRET_NAME: ${err.message}`);
+  if (err instanceof SecretValueError) return new RequestError(424, 'WebhookSecret.Invalid', `the secret named by WEBHOOK_SECRET_NAME cannot be used: ${err.message}`);
   const e = toEcsError(err);
   const message = `the webhook credentials could not be read from KMS (${e.code}); see the function log`;
   if (e.retryable) return new RequestError(503, `KMS.${e.code}`.replace(/^KMS\.KMS\./, 'KMS.'), message, [], { 'retry-after': '5' });

@@ -304,6 +304,15 @@ describe('s.yaml, rendered by the real Serverless Devs CLI (s preview)', () => {
     for (const [name, value] of Object.entries(env)) expect(typeof value, name).toBe('string');
   });
 
+  it("README's configuration table lists exactly the variables of shared/config.ts", () => {
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Configuration');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 5));
+    // The credential library's own variables head the table; the function does not parse them.
+    const names = [...section.matchAll(/^\| `([A-Z_]+)`/gm)].map((m) => m[1]).filter((n) => !n!.startsWith('ALIBABA_CLOUD_'));
+    expect([...names].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
   it("defaults load through the function's own config check ('' means unset)", () => {
     const env = props.environmentVariables!;
     expect(sYamlText).not.toContain("', ' ')}");
