@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { repoRoot } from './samples.js';
@@ -45,11 +45,14 @@ export function runS(home: string, args: string[], env: Record<string, string> =
 /** A throw-away HOME with one fake access, alias `default` (what `s` uses without `-a`). */
 export async function fakeAccessHome(accountId: string, alias = 'default'): Promise<{ home: string; remove(): void }> {
   const home = mkdtempSync(resolve(tmpdir(), 'fc-stop-s-home-'));
+  // The CLI's own settings, so it forks no detached daemon that would outlive the test (and
+  // write into this HOME after it is removed): no usage reports (what `s set analysis
+  // disable` writes) and an update check done just now (its update-notifier state).
+  mkdirSync(resolve(home, '.s', 'config'), { recursive: true });
+  writeFileSync(resolve(home, '.s', 'set-config.yml'), 'analysis: disable\n');
+  writeFileSync(resolve(home, '.s', 'config', 'update-notifier.json'), JSON.stringify({ output: false, lastUpdateCheck: Date.now() }));
   const added = await runS(home, ['config', 'add', '--AccessKeyID', 'LTAI5tFakeDeployKey0000', '--AccessKeySecret', 'fake-deploy-secret-000000', '--AccountID', accountId, '-a', alias, '-f']);
   if (added.code !== 0) throw new Error(`s config add failed:\n${added.stdout}${added.stderr}`);
-  // No usage reports from tests (the CLI's own switch). Its other daemon, the update check,
-  // runs detached with its output ignored and gives up by itself offline.
-  await runS(home, ['set', 'analysis', 'disable']);
   return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
 }
 
