@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       ecsPort: Number(process.env.ECS_PORT ?? 0),
       stsPort: Number(process.env.STS_PORT ?? 0),
       eventBridgePort: Number(process.env.EVENTBRIDGE_PORT ?? 0),
+      kmsPort: Number(process.env.KMS_PORT ?? 0),
     });
     Object.assign(process.env, {
       ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
       ALIBABA_CLOUD_ACCESS_KEY_ID: emu.keys.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.keys.accessKeySecret,
       TARGET_ROLE_ARN: process.env.TARGET_ROLE_ARN ?? emu.roleArn,
+      // WEBHOOK_SECRET_NAME then reads from the emulator's KMS (empty until a secret is put).
+      KMS_ENDPOINT: process.env.KMS_ENDPOINT ?? `https://${emu.kmsEndpoint}`,
       ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
       ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
     });
