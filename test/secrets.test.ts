@@ -131,7 +131,7 @@ describe('webhook credentials from KMS Secrets Manager', () => {
     let res = await s.post(dryRun, bearer(KMS_TOKEN));
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
-    expect(res.json.error?.code).toBe('KMS.ServiceUnavailable');
+    expect(res.json.data.error?.code).toBe('KMS.ServiceUnavailable');
     // The fault cleared: the next request reads the secret and is accepted.
     emu.clearFaults();
     expect((await s.post(dryRun, bearer(KMS_TOKEN))).status).toBe(200);
@@ -141,7 +141,7 @@ describe('webhook credentials from KMS Secrets Manager', () => {
     s = await kmsStack();
     res = await s.post(dryRun, bearer(KMS_TOKEN));
     expect(res.status).toBe(424);
-    expect(res.json.error?.code).toBe('KMS.Forbidden.ResourceNotFound');
+    expect(res.json.data.error?.code).toBe('KMS.Forbidden.ResourceNotFound');
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
     await s.close();
 
@@ -150,8 +150,8 @@ describe('webhook credentials from KMS Secrets Manager', () => {
     s = await kmsStack();
     res = await s.post(dryRun, bearer(KMS_TOKEN));
     expect(res.status).toBe(424);
-    expect(res.json.error?.code).toBe('WebhookSecret.Invalid');
-    expect(res.json.error?.message).toMatch(/unknown key 'WEBHOOK_TOKEN'/);
+    expect(res.json.data.error?.code).toBe('WebhookSecret.Invalid');
+    expect(res.json.data.error?.message).toMatch(/unknown key 'WEBHOOK_TOKEN'/);
     expect(JSON.stringify(res.json)).not.toContain(KMS_TOKEN);
   });
 
