@@ -14,6 +14,8 @@ export interface ChildOptions {
   nodeArgs?: string[];
   cwd?: string;
   env: Record<string, string>;
+  /** Runs node through this command (e.g. cgroup.ts's launcher, which enters a limited cgroup first). */
+  launcher?: string[];
   /** Hard cap on the child's lifetime. */
   lifetimeMs: number;
 }
@@ -42,7 +44,9 @@ export class Child {
 
   constructor(options: ChildOptions) {
     this.spawnedAt = performance.now();
-    this.proc = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+    const argv = [process.execPath, ...(options.nodeArgs ?? []), options.script];
+    const [command, ...args] = [...(options.launcher ?? []), ...argv];
+    this.proc = spawn(command!, args, {
       cwd: options.cwd,
       env: { ...baseEnv(), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -31,8 +31,9 @@ async function main() {
     }),
   );
   const answered = performance.now();
+  const { user, system } = process.cpuUsage();
   if (!response.body || !response.body.requestId) throw new Error('StopInvocation answered without a RequestId');
-  process.stdout.write(`${TAG}${JSON.stringify({ done: true, outcome: 'stopped', marks: { entry, loaded, answered } })}\n`, () => process.exit(0));
+  process.stdout.write(`${TAG}${JSON.stringify({ done: true, outcome: 'stopped', cpuMs: (user + system) / 1000, marks: { entry, loaded, answered } })}\n`, () => process.exit(0));
 }
 
 main().catch((err) => {

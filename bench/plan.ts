@@ -6,6 +6,8 @@ export interface Plan {
   /** Cold start: measured rounds (each spawns every variant once) and unmeasured warm-up rounds. */
   coldRounds: number;
   coldWarmupRounds: number;
+  /** Cold start under FC's 10% CPU quota: rounds (each spawns every quota variant once). */
+  coldQuotaRounds: number;
   /** Warm overhead: child processes, and requests per process (after a warm-up). */
   warmRuns: number;
   warmRequests: number;
@@ -32,6 +34,7 @@ export function makePlan(quick: boolean): Plan {
         quick,
         coldRounds: 2,
         coldWarmupRounds: 0,
+        coldQuotaRounds: 1,
         warmRuns: 1,
         warmRequests: 200,
         warmWarmup: 20,
@@ -46,6 +49,7 @@ export function makePlan(quick: boolean): Plan {
         quick,
         coldRounds: 7,
         coldWarmupRounds: 1,
+        coldQuotaRounds: 5,
         warmRuns: 3,
         warmRequests: 2000,
         warmWarmup: 200,

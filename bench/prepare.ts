@@ -27,7 +27,7 @@ export interface Workspace {
   cleanup(): void;
 }
 
-export const CHILDREN = ['cold-bundle', 'cold-floor', 'cold-profile', 'fn-direct', 'fn-server'] as const;
+export const CHILDREN = ['cold-node', 'cold-floor-http', 'cold-floor', 'cold-bundle', 'cold-profile', 'fn-direct', 'fn-server'] as const;
 export type ChildName = (typeof CHILDREN)[number];
 
 export async function prepare(options: { useDist: boolean; log: (line: string) => void }): Promise<Workspace> {

@@ -19,6 +19,8 @@ export interface Figure {
   value: Spread;
   target?: Target;
   note?: string;
+  /** Not measured on this machine, and why (value is then meaningless). */
+  skipped?: string;
 }
 
 export interface Judged extends Figure {
@@ -26,7 +28,7 @@ export interface Judged extends Figure {
 }
 
 export function judge(f: Figure): Judged {
-  if (!f.target) return f;
+  if (!f.target || f.skipped) return f;
   const { op, limit, worst } = f.target;
   if (op === '==') return { ...f, met: worst ? f.value.min === limit && f.value.max === limit : f.value.median === limit };
   const v = worst ? (op === '>=' ? f.value.min : f.value.max) : f.value.median;
@@ -44,6 +46,10 @@ export function table(figures: Judged[]): string {
   const rows = [['stage', 'figure', 'unit', 'median', 'min', 'max', 'n', 'target', 'status']];
   for (const f of figures) {
     const t = f.target ? `${f.target.op} ${fmt(f.target.limit, f.unit)}${f.target.worst ? ' (worst)' : ''}` : '';
+    if (f.skipped) {
+      rows.push([f.stage, f.label, f.unit, '-', '-', '-', '0', t, 'skipped']);
+      continue;
+    }
     rows.push([
       f.stage,
       f.label,
@@ -75,6 +81,7 @@ export function jsonLine(meta: Record<string, unknown>, figures: Judged[], error
           n: f.value.n,
           ...(f.target ? { target: `${f.target.op} ${f.target.limit}${f.target.worst ? ' worst' : ''}`, met: f.met } : {}),
           ...(f.note ? { note: f.note } : {}),
+          ...(f.skipped ? { skipped: f.skipped } : {}),
         },
       ]),
     ),

@@ -11,8 +11,9 @@ import { spread } from './stats.js';
 import { throughputStage } from './throughput.js';
 import { warmStage } from './warm.js';
 
-// `npm run bench [-- --quick] [--use-dist] [--profile] [--keep]`
+// `npm run bench [-- --quick] [--use-dist] [--profile] [--keep] [--only=cold,alert]`
 //   --quick     CI smoke: every stage, fewer runs and requests (numbers are not evidence)
+//   --only=…    run only these stages (comma list of stage names; for iterating on one)
 //   --use-dist  bench dist/index.js as it is (default: build the working tree afresh)
 //   --profile   also print where the bundle's cold start goes (node --cpu-prof)
 //   --keep      keep the temp directory
@@ -22,10 +23,12 @@ import { warmStage } from './warm.js';
 // Exit code 0 unless the harness itself could not measure something (targets that are
 // not met are reported, not failed).
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const only = new Set(argv.filter((a) => a.startsWith('--only=')).flatMap((a) => a.slice('--only='.length).split(',')));
+const args = new Set(argv.filter((a) => !a.startsWith('--only=')));
 for (const a of args) {
   if (!['--quick', '--use-dist', '--profile', '--keep'].includes(a)) {
-    process.stderr.write(`unknown option ${a}\nusage: npm run bench [-- --quick] [--use-dist] [--profile] [--keep]\n`);
+    process.stderr.write(`unknown option ${a}\nusage: npm run bench [-- --quick] [--use-dist] [--profile] [--keep] [--only=stage,…]\n`);
     process.exit(2);
   }
 }
@@ -50,6 +53,7 @@ async function main(): Promise<number> {
   const rss: Record<string, number> = {};
   let profile = '';
   const stage = async (name: string, fn: () => Promise<Figure[]>) => {
+    if (only.size && !only.has(name)) return;
     const t = Date.now();
     try {
       figures.push(...(await fn()));
@@ -111,7 +115,7 @@ async function main(): Promise<number> {
 
   const judged = figures.map(judge);
   process.stdout.write(`\n${table(judged)}\n\n`);
-  for (const f of judged) if (f.note) process.stdout.write(`  ${f.key}: ${f.note}\n`);
+  for (const f of judged) if (f.note || f.skipped) process.stdout.write(`  ${f.key}: ${f.skipped ? `skipped: ${f.skipped}` : f.note}\n`);
   const notMet = judged.filter((f) => f.met === false).map((f) => f.key);
   process.stdout.write(`\ntargets: ${judged.filter((f) => f.met === true).length} met, ${notMet.length} NOT met${notMet.length ? ` (${notMet.join(', ')})` : ''}\n`);
   if (profile) process.stdout.write(`\n${profile}\n`);

@@ -3,16 +3,21 @@
 // (dist/index.js) + source map, no node_modules needed. s.yaml deploys ./dist with
 // handler `index.handler` and initializer `index.initialize`.
 //
-//   node scripts/build.mjs [--outdir dist] [--no-minify] [--quiet] [--analyze] [--entry file.ts]
+//   node scripts/build.mjs [--outdir dist] [--no-minify] [--quiet] [--analyze] [--entry file.ts] [--no-code-cache]
+//
+// dist/index.js is a small loader (scripts/code-cache.mjs) that runs dist/function.js, the
+// bundle, with a V8 code cache made at build time (dist/function.js.cache) when V8 accepts it.
 //
 // The repo is `"type": "module"`, so dist/ gets its own package.json saying
 // `"type": "commonjs"`: dist/index.js then loads as CommonJS in FC and locally alike.
 
 import { analyzeMetafile, build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { BUNDLE, CACHE, CACHE_NODE_FLAGS, loaderSource } from './code-cache.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -85,7 +90,7 @@ const deferUnusedAtStart = {
 
 export const LIMIT_BYTES = 1024 * 1024;
 
-/** @param {{ outdir?: string, minify?: boolean, quiet?: boolean, analyze?: boolean, entry?: string }} [options] */
+/** @param {{ outdir?: string, minify?: boolean, quiet?: boolean, analyze?: boolean, entry?: string, codeCache?: boolean }} [options] */
 export async function bundle(options = {}) {
   const outdir = resolve(root, options.outdir ?? 'dist');
   const minify = options.minify ?? true;
@@ -101,7 +106,7 @@ export async function bundle(options = {}) {
     absWorkingDir: root,
     // `entry` lets a test bundle a probe with exactly the production settings.
     entryPoints: [resolve(root, options.entry ?? 'functions/stop-invocation/index.ts')],
-    outfile: resolve(outdir, 'index.js'),
+    outfile: resolve(outdir, BUNDLE),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -119,19 +124,41 @@ export async function bundle(options = {}) {
   });
 
   writeFileSync(resolve(outdir, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
+  writeFileSync(resolve(outdir, 'index.js'), loaderSource());
+  const cache = options.codeCache === false ? { note: 'not made (--no-code-cache)' } : makeCodeCache(outdir);
 
-  const code = readFileSync(resolve(outdir, 'index.js'));
+  // What gets uploaded and parsed: every .js file (loader, bundle, deferred chunk); the
+  // code cache and source maps are read only when used.
+  const code = Buffer.concat(readdirSync(outdir).filter((f) => f.endsWith('.js')).map((f) => readFileSync(resolve(outdir, f))));
   const size = code.length;
   const gzip = gzipSync(code, { level: 9 }).length;
   if (options.analyze) process.stdout.write(await analyzeMetafile(result.metafile, { verbose: false }));
   if (!options.quiet) {
     const rel = relative(process.cwd(), resolve(outdir, 'index.js')) || 'index.js';
-    process.stdout.write(`${rel}  ${kb(size)} (gzip ${kb(gzip)})  + index.js.map, package.json\n`);
+    process.stdout.write(`${rel}  ${kb(size)} (gzip ${kb(gzip)})  + source maps, package.json; V8 code cache: ${cache.note}\n`);
   }
   if (size > LIMIT_BYTES) {
     throw new Error(`bundle is ${kb(size)}, over the ${kb(LIMIT_BYTES)} budget: check what got pulled in (node scripts/build.mjs --analyze)`);
   }
-  return { outdir, size, gzip, metafile: result.metafile };
+  return { outdir, size, gzip, metafile: result.metafile, codeCache: cache.note };
+}
+
+/** Runs scripts/code-cache.mjs in a fresh node with the deployed V8 flags; a failure leaves no cache (the loader then compiles). */
+function makeCodeCache(outdir) {
+  const r = spawnSync(process.execPath, [...CACHE_NODE_FLAGS, resolve(root, 'scripts', 'code-cache.mjs'), outdir], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC' },
+  });
+  if (r.status !== 0) {
+    rmSync(resolve(outdir, CACHE), { force: true });
+    return { note: `none (${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]})` };
+  }
+  // The bundle may print too (a probe entry does): the result is the marked line.
+  const { bytes, note } = JSON.parse(/^@@code-cache (.*)$/m.exec(r.stdout)?.[1] ?? '{"bytes":0,"note":"no result"}');
+  const major = process.versions.node.split('.')[0];
+  const warn = major === '20' ? '' : `; built with Node ${process.versions.node}, FC runs Node 20: V8 will reject it there`;
+  return { note: `${kb(bytes)} for Node ${process.versions.node} (V8 ${process.versions.v8}), ${note}${warn}` };
 }
 
 function kb(n) {
@@ -148,6 +175,7 @@ if (isMain) {
     minify: !args.includes('--no-minify'),
     quiet: args.includes('--quiet'),
     analyze: args.includes('--analyze'),
+    codeCache: !args.includes('--no-code-cache'),
   }).catch((err) => {
     process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -468,17 +468,40 @@ afterAll(async () => {
 });
 
 describe('the bundle (npm run build)', () => {
-  it('is one file + source map + package.json under the size budget, and reports its size', () => {
-    expect(readdirSync(buildDir).sort()).toEqual(['index.js', 'index.js.map', 'package.json']);
+  it('is a loader, one bundle + source map + V8 code cache, package.json, under the size budget, and reports its size', () => {
+    expect(readdirSync(buildDir).sort()).toEqual(['function.js', 'function.js.cache', 'function.js.map', 'index.js', 'package.json']);
     expect(JSON.parse(readFileSync(resolve(buildDir, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
-    const code = readFileSync(resolve(buildDir, 'index.js'), 'utf8');
+    const code = readFileSync(resolve(buildDir, 'function.js'), 'utf8');
     expect(Buffer.byteLength(code)).toBeLessThanOrEqual(1024 * 1024);
     // The unused WebSocket client of @darabonba/typescript is stubbed, not bundled (the
     // next test runs the bundle for real, so the stub is never reached).
     expect(code).not.toContain('Sec-WebSocket-Key');
     expect(code).toContain('is not bundled: fc-stop-invocation makes no WebSocket calls');
     expect(buildOutput).toMatch(/index\.js\s+\d+(\.\d+)? kB \(gzip \d+(\.\d+)? kB\)/);
-    expect(JSON.parse(readFileSync(resolve(buildDir, 'index.js.map'), 'utf8'))).toHaveProperty('mappings');
+    expect(JSON.parse(readFileSync(resolve(buildDir, 'function.js.map'), 'utf8'))).toHaveProperty('mappings');
+  });
+
+  it('loads the bundle from its V8 code cache when V8 accepts it, and compiles it when V8 does not', async () => {
+    const probe = (dir: string) =>
+      run(process.execPath, ['-e', "const m = require('./index.js'); console.log(JSON.stringify([m.codeCache, typeof m.handler, Object.keys(m)]))"], { cwd: dir, env: bareEnv() });
+    // Made by this node at build time: same V8, same flags.
+    const same = await probe(buildDir);
+    expect(same.code, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout)).toEqual(['accepted', 'function', ['handler', 'initialize']]);
+    // A cache V8 refuses (another V8 build or other flags look the same to the loader): compiled as usual.
+    const copy = mkdtempSync(resolve(tmpdir(), 'fc-stop-cache-'));
+    try {
+      cpSync(buildDir, copy, { recursive: true });
+      writeFileSync(resolve(copy, 'function.js.cache'), Buffer.alloc(4096, 7));
+      const refused = await probe(copy);
+      expect(refused.code, refused.stderr).toBe(0);
+      expect(JSON.parse(refused.stdout)).toEqual(['rejected', 'function', ['handler', 'initialize']]);
+      rmSync(resolve(copy, 'function.js.cache'));
+      const none = await probe(copy);
+      expect(JSON.parse(none.stdout)).toEqual(['absent', 'function', ['handler', 'initialize']]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('defers lodash, moment and xml2js without changing what their helpers do', async () => {

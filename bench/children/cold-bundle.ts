@@ -1,7 +1,7 @@
-import { env, replyAndExit } from './protocol.js';
+import { cpuMs, env, replyAndExit } from './report.js';
 import { fcContext, loadBundle, outcomeOf } from './fc.js';
 
-// Cold start (a): the built bundle, required by plain node from a directory with no
+// Cold start: the built bundle, required by plain node from a directory with no
 // node_modules, initializer then one event invocation (a single StopInvocation when
 // VERIFY=false). Prints `done` once the ECS answer is in, then exits.
 
@@ -13,9 +13,10 @@ async function main(): Promise<void> {
   const initialized = performance.now();
   const result = await fn.handler(Buffer.from(env('BENCH_EVENT')), fcContext());
   const answered = performance.now();
+  const cpu = cpuMs();
   // performance.now() counts from the process's time origin (start-up), so these are
   // milliseconds since the process began.
-  replyAndExit({ done: true, outcome: outcomeOf(result), marks: { entry, loaded, initialized, answered } });
+  replyAndExit({ done: true, outcome: outcomeOf(result), cpuMs: cpu, codeCache: fn.codeCache, marks: { entry, loaded, initialized, answered } });
 }
 
 main().catch((err: unknown) => {

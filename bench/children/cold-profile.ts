@@ -1,5 +1,5 @@
 import { fcContext, loadBundle, outcomeOf } from './fc.js';
-import { env, replyAndExit } from './protocol.js';
+import { env, replyAndExit } from './report.js';
 
 // Run under `node --cpu-prof`: the cold path of the bundle (require, initialize, first
 // invocation) with phase marks in monotonic microseconds (the clock V8 stamps profile

@@ -14,6 +14,8 @@ export interface FcContext {
 export interface BundledFunction {
   initialize?(context: FcContext): Promise<void>;
   handler(event: Buffer, context: FcContext): Promise<unknown>;
+  /** The loader's V8 code cache status (scripts/build.mjs): accepted, rejected or absent. */
+  codeCache?: string;
 }
 
 export function loadBundle(path: string): BundledFunction {

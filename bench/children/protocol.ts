@@ -5,7 +5,9 @@ import { createInterface } from 'node:readline';
 // stdout and are ignored by the parent). Plain node, no dependencies: these files are
 // bundled with esbuild into a temp directory outside the repository before they run.
 
-export const TAG = '@@bench ';
+import { replyAndExit, TAG } from './report.js';
+
+export { cpuMs, env, replyAndExit, TAG } from './report.js';
 
 export type Command = { id: number; cmd: string } & Record<string, unknown>;
 export type Handler = (command: Command) => Promise<Record<string, unknown>>;
@@ -14,10 +16,6 @@ export function reply(message: Record<string, unknown>): void {
   process.stdout.write(`${TAG}${JSON.stringify(message)}\n`);
 }
 
-/** Replies, then exits once stdout has taken the line (a full pipe makes writes async). */
-export function replyAndExit(message: Record<string, unknown>, code = 0): void {
-  process.stdout.write(`${TAG}${JSON.stringify(message)}\n`, () => process.exit(code));
-}
 
 /**
  * Answer commands one at a time until stdin closes or `exit` arrives. Built in: `exit`
@@ -63,10 +61,4 @@ export function memory(): Record<string, number> {
 /** Peak resident set of this process so far, in kB (Linux: VmHWM). */
 export function maxRssKb(): number {
   return process.resourceUsage().maxRSS;
-}
-
-export function env(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`${name} is not set`);
-  return value;
 }
