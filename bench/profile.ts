@@ -48,7 +48,7 @@ export async function profileCold(ws: Workspace, log: (s: string) => void): Prom
   if (!file) throw new Error('node --cpu-prof wrote no profile');
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile;
   log('profile: written and read');
-  return summarize(profile, readFileSync(bundle, 'utf8'), marks);
+  return summarize(profile, readFileSync(join(plainDir, 'function.js'), 'utf8'), marks);
 }
 
 function summarize(profile: CpuProfile, source: string, marks: Record<string, number>): string {
@@ -73,7 +73,7 @@ function summarize(profile: CpuProfile, source: string, marks: Record<string, nu
     return pkg ? pkg[1]! : found;
   };
   const owner = (cf: CpuProfile['nodes'][number]['callFrame']): string => {
-    if (cf.url.endsWith('/fn-plain/index.js')) return moduleAt(cf.lineNumber);
+    if (cf.url.endsWith('/fn-plain/function.js')) return moduleAt(cf.lineNumber);
     if (cf.url.startsWith('node:')) return 'node internals (incl. compiling the bundle)';
     if (!cf.url) return cf.functionName.startsWith('(') ? cf.functionName : 'native code';
     return cf.url.includes('/children/') ? 'bench child' : cf.url;

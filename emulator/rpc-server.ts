@@ -52,7 +52,19 @@ function logged(auth: AuthResult) {
 }
 
 export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
+  // Requests of this service being handled right now: the log tells a client that sends
+  // calls side by side from one that sends them one after another.
+  let inFlight = 0;
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    inFlight++;
+    try {
+      await handleOne(req, res, inFlight);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  async function handleOne(req: IncomingMessage, res: ServerResponse, inFlightAtArrival: number): Promise<void> {
     const requestId = newRequestId();
     const headers = { 'x-acs-request-id': requestId };
     let body: Buffer;
@@ -69,6 +81,7 @@ export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
       service: spec.service,
       action: rpc.action,
       params: loggableParams(rpc.params),
+      inFlight: inFlightAtArrival,
     };
 
     const fault = ctx.faults.take(spec.service, rpc.action, rpc.params);
@@ -112,5 +125,5 @@ export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
     }
     sendJson(res, answer.status, answer.body, headers);
     ctx.log.add({ ...entry, ...logged(auth), status: answer.status, code: answer.code });
-  };
+  }
 }

@@ -184,6 +184,8 @@ export interface LoggedRequest {
   /** HTTP status answered; 0 when a fault reset the connection. */
   status: number;
   code?: string;
+  /** RPC services: requests of the same service in the emulator when this one arrived, itself included. */
+  inFlight?: number;
 }
 
 export interface EmulatorConfig {

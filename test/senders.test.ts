@@ -384,6 +384,20 @@ describe('target resolution by instance', () => {
     expect(res.json.data.targets.map((t) => t.invokeId).sort()).toEqual([one.invokeId, two.invokeId].sort());
   });
 
+  it('one lookup is one round trip: the live statuses are listed side by side', async () => {
+    // InvokeStatus takes a single value (ecs20140526 DescribeInvocationsRequest), so three
+    // calls; held 200 ms each by the emulator, they overlap only when sent in parallel.
+    // https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations
+    const inv = emu.seedInvocation({ instances: [running('i-parallel01')] });
+    emu.injectFault({ service: 'ecs', action: 'DescribeInvocations', latencyMs: 200, times: 3 });
+    const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-parallel01'] });
+    expect(res.status).toBe(200);
+    expect(status(inv.invokeId, 'i-parallel01')).toBe('Stopped');
+    const lookups = emu.requests({ service: 'ecs', action: 'DescribeInvocations' }).filter((r) => !r.params.InvokeId);
+    expect(lookups.map((r) => r.params.InvokeStatus).sort()).toEqual(['Pending', 'Running', 'Scheduled']);
+    expect(Math.max(...lookups.map((r) => r.inFlight ?? 0))).toBe(3);
+  });
+
   it('pages through DescribeInvocations (more than one page)', async () => {
     const seeded = Array.from({ length: 60 }, () => emu.seedInvocation({ instances: [running('i-paged0001')] }));
     const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-paged0001'] });

@@ -69,8 +69,11 @@ export async function resolveTargets(requests: StopRequest[], ecs: EcsApi, optio
     reason: 'no Running, Pending or Scheduled invocation on this instance' + filterText(request),
   });
 
+  // Each lookup sends one DescribeInvocations per live status at once (below), so fewer
+  // lookups run side by side: the calls in flight stay within ECS_CONCURRENCY.
+  const lookups = Math.max(1, Math.floor(options.concurrency / LIVE_INVOKE_STATUSES.length));
   const perInstance = (entries: Array<{ request: StopRequest; instanceId: string }>) =>
-    mapLimit(entries, options.concurrency, async ({ request, instanceId }) => {
+    mapLimit(entries, lookups, async ({ request, instanceId }) => {
       try {
         const live = (await listLive(ecs, { ...request, instanceId }, options.retry, count)).filter((inv) => isLiveOn(inv, instanceId));
         if (live.length === 0) targets.push(notFound(request, instanceId));
@@ -83,7 +86,7 @@ export async function resolveTargets(requests: StopRequest[], ecs: EcsApi, optio
   await perInstance([...groups.values()].filter((g) => g.length < REGION_SCAN_AT).flat());
 
   const regionWide = [...groups.values()].filter((g) => g.length >= REGION_SCAN_AT);
-  await mapLimit(regionWide, options.concurrency, async (group) => {
+  await mapLimit(regionWide, lookups, async (group) => {
     const filter = group[0].request;
     let live: Invocation[];
     try {
@@ -141,7 +144,12 @@ function isLiveOn(inv: Invocation, instanceId: string): boolean {
   return !mine || mine.invocationStatus === undefined || LIVE_INSTANCE.has(mine.invocationStatus);
 }
 
-/** Invocations in a live status, for one instance or a whole region, filtered by command. */
+/**
+ * Invocations in a live status, for one instance or a whole region, filtered by command.
+ * `InvokeStatus` takes one value per call (ecs20140526 DescribeInvocationsRequest.invokeStatus
+ * is a single string; https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinvocations),
+ * so the three statuses are listed in parallel: one round trip instead of three.
+ */
 async function listLive(
   ecs: EcsApi,
   filter: { regionId: string; instanceId?: string; commandId?: string; commandName?: string },
@@ -149,7 +157,16 @@ async function listLive(
   count: () => void,
 ): Promise<Invocation[]> {
   const { regionId, instanceId, commandId, commandName } = filter;
-  const all = await listInvocations(ecs, { regionId, instanceId, commandId, commandName }, LIVE_INVOKE_STATUSES, retry, count);
+  const settled = await Promise.allSettled(
+    LIVE_INVOKE_STATUSES.map((status) => listInvocations(ecs, { regionId, instanceId, commandId, commandName }, [status], retry, count)),
+  );
+  // Every listing has ended before anything is decided (no call outlives the lookup); the
+  // first failure in status order is the lookup's, as when they ran one after another.
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const byId = new Map<string, Invocation>();
+  for (const r of settled) for (const inv of (r as PromiseFulfilledResult<Invocation[]>).value) if (!byId.has(inv.invokeId)) byId.set(inv.invokeId, inv);
+  const all = [...byId.values()];
   return all.filter((inv) => !(commandId && inv.commandId && inv.commandId !== commandId) && !(commandName && inv.commandName && inv.commandName !== commandName));
 }
 
