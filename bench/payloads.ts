@@ -58,6 +58,13 @@ export function alertmanagerWebhook(named: { invokeId: string; instanceId: strin
   });
 }
 
+/** An Alertmanager v4 webhook with one firing alert that names only an instance (the function finds what runs there). */
+export function instanceOnlyAlert(instanceId: string): string {
+  const hook = JSON.parse(alertmanagerWebhook({ invokeId: 't-unused', instanceId }, instanceId)) as { alerts: unknown[] };
+  hook.alerts = hook.alerts.slice(1);
+  return JSON.stringify(hook);
+}
+
 export const WEBHOOK_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 
 /**

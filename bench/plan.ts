@@ -16,6 +16,9 @@ export interface Plan {
   scaleRuns: number;
   scaleInstances: number;
   scaleLatencyMs: number;
+  /** Alert round trips: measured alerts (after one warm-up) and the ECS latency. */
+  alertRuns: number;
+  alertLatencyMs: number;
   /** Burst: runs, and duplicate deliveries per run. */
   burstRuns: number;
   burstSize: number;
@@ -27,7 +30,7 @@ export interface Plan {
 }
 
 export function makePlan(quick: boolean): Plan {
-  const common = { scaleInstances: 1000, scaleLatencyMs: 100, throughputConcurrency: 50, throughputLatencyMs: 20 };
+  const common = { scaleInstances: 1000, scaleLatencyMs: 100, alertLatencyMs: 100, throughputConcurrency: 50, throughputLatencyMs: 20 };
   return quick
     ? {
         ...common,
@@ -39,6 +42,7 @@ export function makePlan(quick: boolean): Plan {
         warmRequests: 200,
         warmWarmup: 20,
         scaleRuns: 1,
+        alertRuns: 2,
         burstRuns: 1,
         burstSize: 200,
         throughputRuns: 1,
@@ -54,6 +58,7 @@ export function makePlan(quick: boolean): Plan {
         warmRequests: 2000,
         warmWarmup: 200,
         scaleRuns: 5,
+        alertRuns: 7,
         burstRuns: 5,
         burstSize: 1000,
         throughputRuns: 3,

@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { alertStage } from './alert.js';
 import { burstStage } from './burst.js';
 import { coldStage } from './cold.js';
 import { makePlan } from './plan.js';
@@ -76,6 +77,7 @@ async function main(): Promise<number> {
       Object.assign(rss, r.maxRssKb);
       return r.figures;
     });
+    await stage('alert', () => alertStage(ws, plan, log));
     await stage('burst', async () => {
       const r = await burstStage(ws, plan, log);
       Object.assign(rss, r.maxRssKb);
