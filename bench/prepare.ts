@@ -27,6 +27,15 @@ export interface Workspace {
   cleanup(): void;
 }
 
+/**
+ * NODE_OPTIONS as s.yaml deploys it (one literal line; scripts/build.mjs makes the code
+ * cache under the same flags). Function processes in the bench run with it, as in FC.
+ */
+export function deployedNodeOptions(): string {
+  const m = /^\s*NODE_OPTIONS:\s*['"]?(.*?)['"]?\s*$/m.exec(readFileSync(join(repoRoot, 's.yaml'), 'utf8'));
+  return m?.[1] ?? '';
+}
+
 export const CHILDREN = ['cold-node', 'cold-floor-http', 'cold-floor', 'cold-bundle', 'cold-profile', 'fn-direct', 'fn-server'] as const;
 export type ChildName = (typeof CHILDREN)[number];
 

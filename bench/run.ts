@@ -2,9 +2,10 @@ import { cpus, loadavg } from 'node:os';
 import { alertStage } from './alert.js';
 import { burstStage } from './burst.js';
 import { coldStage } from './cold.js';
+import { memoryStage } from './memory.js';
 import { makePlan } from './plan.js';
 import { whatIfEnv } from './payloads.js';
-import { prepare } from './prepare.js';
+import { deployedNodeOptions, prepare } from './prepare.js';
 import { profileCold } from './profile.js';
 import { jsonLine, judge, table, type Figure } from './report.js';
 import { scaleStage } from './scale.js';
@@ -19,6 +20,7 @@ import { warmStage } from './warm.js';
 //   --profile   also print where the bundle's cold start goes (node --cpu-prof)
 //   --keep      keep the temp directory
 // BENCH_FUNCTION_ENV='{"ECS_CONCURRENCY":"20"}' adds function settings for what-if runs.
+// BENCH_NODE_OPTIONS='--max-old-space-size=64' runs the memory stage with other node flags than s.yaml's.
 // The real bundle, the real emulator, real signatures, each function in its own process;
 // the emulator and the load generators live here. Prints a table and a `BENCH_JSON` line.
 // Exit code 0 unless the harness itself could not measure something (targets that are
@@ -78,11 +80,9 @@ async function main(): Promise<number> {
       return r.figures;
     });
     await stage('alert', () => alertStage(ws, plan, log));
-    await stage('burst', async () => {
-      const r = await burstStage(ws, plan, log);
-      Object.assign(rss, r.maxRssKb);
-      return r.figures;
-    });
+    // The burst's RSS is not the function's: 1,000 connections into the local stand-in for
+    // FC's front end, which FC never sends one instance (no instance concurrency).
+    await stage('burst', async () => (await burstStage(ws, plan, log)).figures);
     await stage('throughput', async () => {
       const r = await throughputStage(ws, plan, log);
       Object.assign(rss, r.maxRssKb);
@@ -93,12 +93,16 @@ async function main(): Promise<number> {
       const silent = Object.keys(rss).filter((k) => rss[k]! < 0);
       if (silent.length) errors.push(`memory: no peak RSS from ${silent.join(', ')}`);
       const mb = Object.values(rss).filter((kb) => kb >= 0).map((kb) => kb / 1024);
-      if (mb.length === 0) throw new Error('no function process reported its peak RSS');
+      if (mb.length === 0) mb.push(NaN); // --only=memory: the other stages did not run
       const note = Object.entries(rss)
         .filter(([, kb]) => kb >= 0)
         .map(([k, kb]) => `${k}: ${(kb / 1024).toFixed(1)} MB`)
         .join('; ');
-      return [{ stage: 'memory', key: 'memory.peak_rss_mb', label: 'peak RSS of function processes (3–5)', unit: 'MB', value: spread(mb), target: { op: '<=', limit: 128, worst: true }, note }];
+      const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? deployedNodeOptions();
+      return [
+        ...(await memoryStage(ws, plan, log, nodeOptions)),
+        { stage: 'memory', key: 'memory.peak_rss_mb', label: 'peak RSS, scale + throughput processes (no limit)', unit: 'MB', value: spread(mb), note },
+      ];
     });
     await stage('bundle', async () => [
       { stage: 'bundle', key: 'bundle.bytes', label: 'dist/index.js', unit: 'bytes', value: spread([ws.bundleBytes]), target: { op: '<=', limit: 1024 * 1024 }, note: ws.bundleSource },

@@ -33,6 +33,20 @@ export function fcContext(requestId: string = randomUUID()): FcContext {
   };
 }
 
+/** The result event's `data` of an event invocation's result, or of an HTTP response body. */
+export function dataOf(result: unknown): { outcome?: string; counts?: Record<string, number> } | undefined {
+  const r = result as { data?: { outcome?: string }; body?: string } | undefined;
+  if (r?.data) return r.data;
+  if (typeof r?.body === 'string') {
+    try {
+      return (JSON.parse(r.body) as { data?: { outcome?: string } }).data;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** The outcome of an event invocation's result (a CloudEvent), or of an HTTP response body. */
 export function outcomeOf(result: unknown): string {
   const r = result as { data?: { outcome?: string }; body?: string; statusCode?: number } | undefined;

@@ -1,5 +1,5 @@
 import { callRpc, type RpcCall } from '../sign.js';
-import { fcContext, loadBundle, outcomeOf } from './fc.js';
+import { dataOf, fcContext, loadBundle, outcomeOf } from './fc.js';
 import { env, maxRssKb, serve, type Command } from './protocol.js';
 
 // A warm FC instance driven by event invocations straight into the bundle's handler, with
@@ -43,9 +43,10 @@ async function warm(c: Command) {
 
 async function time(c: Command) {
   const r = await invoke(Buffer.from(String(c.event)));
-  const counts = (r.result as { data?: { counts?: unknown } }).data?.counts;
+  const data = dataOf(r.result) as { counts?: unknown; error?: unknown } | undefined;
+  const counts = data?.counts;
   const bareMs = c.bare ? await bare(c.bare as RpcCall) : undefined;
-  return { handlerMs: r.ms, bareMs, outcome: r.outcome, counts, maxRssKb: maxRssKb() };
+  return { handlerMs: r.ms, bareMs, outcome: r.outcome, counts, error: data?.error, maxRssKb: maxRssKb() };
 }
 
 async function initialize() {
