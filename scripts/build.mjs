@@ -14,10 +14,10 @@
 import { analyzeMetafile, build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { BUNDLE, CACHE, CACHE_NODE_FLAGS, loaderSource } from './code-cache.mjs';
+import { BUNDLE, CACHE, deployedNodeOptions, loaderSource } from './code-cache.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,11 +51,12 @@ const stubUnusedWebSocket = {
 };
 
 /**
- * Modules `@darabonba/typescript` requires at load time for helpers this function never
- * or rarely calls: lodash (for `merge` only), moment (for its `Date` wrapper) and xml2js
- * (for XML bodies; ECS answers JSON). Evaluating them costs ~6 ms of every cold start, so
- * each importer gets a shim that requires the real, still bundled, module on first use.
- * Each shim is shaped to how its one importer uses the module (checked below by name).
+ * Modules the SDKs require at load time for helpers this function never or rarely calls:
+ * lodash (for `merge` only), moment (for its `Date` wrapper) and xml2js (for XML bodies;
+ * ECS answers JSON) under `@darabonba/typescript`, and two built-ins. Evaluating them
+ * costs ~8 ms of every cold start, so each importer gets a shim that requires the real
+ * module on first use. Each shim is shaped to how its one importer uses the module
+ * (matched by importer path; test/fixtures/deferred-probe.ts runs each through its shim).
  */
 const DEFERRED = {
   // func.js: `__importStar(require("lodash"))` copies keys at load, then calls `_.merge`.
@@ -67,26 +68,75 @@ const DEFERRED = {
     importer: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]xml\.js$/,
     shim: 'module.exports = { get Parser() { return load().Parser; }, get Builder() { return load().Builder; } };',
   },
-};
-
-const deferUnusedAtStart = {
-  name: 'defer-unused-at-start',
-  setup(b) {
-    const names = Object.keys(DEFERRED);
-    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
-      DEFERRED[args.path].importer.test(args.importer) ? { path: args.path, namespace: 'deferred', pluginData: { resolveDir: dirname(args.importer) } } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
-      loader: 'js',
-      resolveDir: args.pluginData.resolveDir,
-      contents: [`let real;`, `const load = () => (real ??= require(${JSON.stringify(`deferred-real:${args.path}`)}));`, DEFERRED[args.path].shim].join('\n'),
-    }));
-    b.onResolve({ filter: /^deferred-real:/ }, async (args) => {
-      const resolved = await b.resolve(args.path.slice('deferred-real:'.length), { resolveDir: args.resolveDir, kind: 'require-call' });
-      return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path };
-    });
+  // Built-ins the function never touches before its first request (~2 ms of CPU to load).
+  // httpx: `zlib.createGunzip()` / `zlib.createInflate()` for compressed answers only.
+  zlib: {
+    importer: /[\\/]httpx[\\/]lib[\\/]index\.js$/,
+    shim: 'module.exports = { createGunzip: (...a) => load().createGunzip(...a), createInflate: (...a) => load().createInflate(...a) };',
+  },
+  // credentials' External provider (CLI profile mode External only): `promisify(execFile)`
+  // at load, so the shim carries the real one's custom promisified form ({ stdout, stderr }).
+  child_process: {
+    importer: /[\\/]@alicloud[\\/]credentials[\\/]dist[\\/]src[\\/]providers[\\/]external\.js$/,
+    shim: [
+      "const { promisify } = require('util');",
+      'function execFile(...a) { return load().execFile(...a); }',
+      'Object.defineProperty(execFile, promisify.custom, { value: (...a) => load().execFile[promisify.custom](...a) });',
+      'module.exports = { execFile };',
+    ].join('\n'),
   },
 };
+
+/**
+ * The deferred modules live in their own file, dist/deferred.chunk.js, required on first
+ * use: kept out of function.js, V8 neither parses nor caches them at start-up. The shims
+ * stay in the bundle; `found` collects where each real module resolved (from its importer,
+ * so the same copy the SDK would load) for the chunk's build.
+ */
+const DEFERRED_CHUNK = 'deferred.chunk.js';
+function deferUnusedAtStart(found) {
+  return {
+    name: 'defer-unused-at-start',
+    setup(b) {
+      const names = Object.keys(DEFERRED);
+      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
+        if (!DEFERRED[args.path].importer.test(args.importer)) return undefined;
+        const real = await b.resolve(args.path, { resolveDir: dirname(args.importer), kind: 'require-call', pluginData: { real: true } });
+        if (real.errors.length) return { errors: real.errors };
+        found.set(args.path, real.path);
+        return { path: args.path, namespace: 'deferred' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
+        loader: 'js',
+        contents: [`let real;`, `const load = () => (real ??= require(${JSON.stringify(`./${DEFERRED_CHUNK}`)})[${JSON.stringify(args.path)}]);`, DEFERRED[args.path].shim].join('\n'),
+      }));
+      b.onResolve({ filter: new RegExp(`^\\./${DEFERRED_CHUNK.replace(/\./g, '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
+/**
+ * Every module the function loads with `import('./x.js')` (the EventBridge sink, and any
+ * client only some configurations use) becomes its own file, `x.chunk.js`, required when
+ * the import runs, with its own copy of what it needs: never parsed at start-up.
+ */
+function splitDynamicImports(chunks) {
+  return {
+    name: 'split-dynamic-imports',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.split) return undefined;
+        const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: 'dynamic-import', pluginData: { split: true } });
+        if (r.errors.length) return { errors: r.errors };
+        const name = `${basename(r.path).replace(/\.[cm]?[jt]s$/, '')}.chunk.js`;
+        const other = [...chunks].find(([path, n]) => n === name && path !== r.path);
+        if (other) return { errors: [{ text: `two dynamically imported modules would both be ${name}: ${other[0]} and ${r.path}` }] };
+        chunks.set(r.path, name);
+        return { path: `./${name}`, external: true };
+      });
+    },
+  };
+}
 
 export const LIMIT_BYTES = 1024 * 1024;
 
@@ -102,11 +152,10 @@ export async function bundle(options = {}) {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
 
-  const result = await build({
+  const found = new Map();
+  const chunks = new Map();
+  const common = {
     absWorkingDir: root,
-    // `entry` lets a test bundle a probe with exactly the production settings.
-    entryPoints: [resolve(root, options.entry ?? 'functions/stop-invocation/index.ts')],
-    outfile: resolve(outdir, BUNDLE),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -115,13 +164,32 @@ export async function bundle(options = {}) {
     sourcemap: true,
     sourcesContent: false,
     legalComments: 'none',
-    plugins: [stubUnusedWebSocket, deferUnusedAtStart],
     // Prefer the CommonJS builds the SDKs ship (what FC's own runtime would load).
     mainFields: ['main', 'module'],
     conditions: ['node', 'require'],
+    // import() becomes require() in a promise: the loader's vm.Script has no ESM loader behind it.
+    supported: { 'dynamic-import': false },
     metafile: true,
     logLevel: 'warning',
+  };
+  const result = await build({
+    ...common,
+    // `entry` lets a test bundle a probe with exactly the production settings.
+    entryPoints: [resolve(root, options.entry ?? 'functions/stop-invocation/index.ts')],
+    outfile: resolve(outdir, BUNDLE),
+    plugins: [stubUnusedWebSocket, deferUnusedAtStart(found), splitDynamicImports(chunks)],
   });
+  for (const [path, name] of chunks) {
+    await build({ ...common, entryPoints: [path], outfile: resolve(outdir, name), plugins: [stubUnusedWebSocket, deferUnusedAtStart(found)] });
+  }
+  // Last: the chunks above may defer modules of their own.
+  if (found.size) {
+    await build({
+      ...common,
+      stdin: { contents: `module.exports = {${[...found].map(([name, path]) => `${JSON.stringify(name)}: require(${JSON.stringify(path)})`).join(', ')}};`, resolveDir: root, loader: 'js', sourcefile: 'deferred-modules.js' },
+      outfile: resolve(outdir, DEFERRED_CHUNK),
+    });
+  }
 
   writeFileSync(resolve(outdir, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
   writeFileSync(resolve(outdir, 'index.js'), loaderSource());
@@ -143,12 +211,13 @@ export async function bundle(options = {}) {
   return { outdir, size, gzip, metafile: result.metafile, codeCache: cache.note };
 }
 
-/** Runs scripts/code-cache.mjs in a fresh node with the deployed V8 flags; a failure leaves no cache (the loader then compiles). */
+/** Runs scripts/code-cache.mjs in a fresh node with s.yaml's NODE_OPTIONS; a failure leaves no cache (the loader then compiles). */
 function makeCodeCache(outdir) {
-  const r = spawnSync(process.execPath, [...CACHE_NODE_FLAGS, resolve(root, 'scripts', 'code-cache.mjs'), outdir], {
+  const nodeOptions = deployedNodeOptions(root);
+  const r = spawnSync(process.execPath, [resolve(root, 'scripts', 'code-cache.mjs'), outdir], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
   });
   if (r.status !== 0) {
     rmSync(resolve(outdir, CACHE), { force: true });
@@ -158,7 +227,8 @@ function makeCodeCache(outdir) {
   const { bytes, note } = JSON.parse(/^@@code-cache (.*)$/m.exec(r.stdout)?.[1] ?? '{"bytes":0,"note":"no result"}');
   const major = process.versions.node.split('.')[0];
   const warn = major === '20' ? '' : `; built with Node ${process.versions.node}, FC runs Node 20: V8 will reject it there`;
-  return { note: `${kb(bytes)} for Node ${process.versions.node} (V8 ${process.versions.v8}), ${note}${warn}` };
+  const flags = nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : '';
+  return { note: `${kb(bytes)} for Node ${process.versions.node} (V8 ${process.versions.v8}${flags}), ${note}${warn}` };
 }
 
 function kb(n) {

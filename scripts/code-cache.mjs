@@ -8,8 +8,8 @@
 // loader compiles the source as plain `require` would (rejected = the old cold start, no
 // error). So the cache pays off when the build runs on the Node 20 line FC runs (FC's
 // nodejs20 runtime; Node 20.x has shipped V8 11.3.244.8 throughout) with the flags
-// s.yaml gives the function (CACHE_NODE_FLAGS below, checked against s.yaml by
-// test/ship.test.ts).
+// s.yaml gives the function (its NODE_OPTIONS line, if any: build.mjs makes the cache
+// under it).
 //
 // The cache is taken after a training run: the bundle is loaded, initialized and handles
 // one event invocation and one HTTP webhook against a throwaway local server that answers
@@ -30,8 +30,19 @@ export const HEAD = '(function (exports, require, module, __filename, __dirname)
 export const TAIL = '\n})';
 export const BUNDLE = 'function.js';
 export const CACHE = 'function.js.cache';
-/** V8 flags the deployed function runs with (s.yaml NODE_OPTIONS); the cache is made under the same. */
-export const CACHE_NODE_FLAGS = [];
+/**
+ * NODE_OPTIONS as s.yaml deploys it (a literal line, or none): the cache is made under the
+ * same flags, since V8 refuses cached data made under other V8 flags.
+ */
+export function deployedNodeOptions(root) {
+  let text = '';
+  try {
+    text = readFileSync(join(root, 's.yaml'), 'utf8');
+  } catch {
+    return '';
+  }
+  return /^\s*NODE_OPTIONS:\s*['"]?(.*?)['"]?\s*$/m.exec(text)?.[1] ?? '';
+}
 
 /** dist/index.js: what FC requires (handler index.handler, initializer index.initialize). */
 export function loaderSource() {
@@ -53,8 +64,11 @@ const script = new Script(head + readFileSync(file, 'utf8') + ${JSON.stringify(T
 const inner = { exports: {} };
 script.runInThisContext()(inner.exports, require, inner, file, __dirname);
 module.exports = inner.exports;
+const codeCache = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
 // Not enumerable: the exports stay exactly the FC entry points. For the bench and tests.
-Object.defineProperty(module.exports, 'codeCache', { value: cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted' });
+Object.defineProperty(module.exports, 'codeCache', { value: codeCache });
+// Whether FC's node took it shows with LOG_LEVEL=debug (one JSON line, as the function logs).
+if (process.env.LOG_LEVEL === 'debug') process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'debug', msg: 'code cache', codeCache, node: process.version }) + '\\n');
 `;
 }
 
