@@ -35,7 +35,7 @@ export function makePlan(quick: boolean): Plan {
     ? {
         ...common,
         quick,
-        coldRounds: 2,
+        coldRounds: 1,
         coldWarmupRounds: 0,
         coldQuotaRounds: 1,
         warmRuns: 1,

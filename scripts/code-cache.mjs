@@ -16,7 +16,7 @@
 // like ECS, so the functions the first real request compiles (signer, HTTP client,
 // pipeline) are in the cache too, not only the top level.
 //
-//   node scripts/code-cache.mjs <dir>     (what build.mjs runs: writes <dir>/function.js.cache)
+//   node scripts/code-cache.mjs <dir> [--no-train]   (what build.mjs runs: writes <dir>/function.js.cache)
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -127,16 +127,16 @@ async function train(fn, port) {
 }
 
 /** Loads <dir>/function.js like the loader does, trains it, writes the cache; returns a note. */
-export async function produce(dir) {
+export async function produce(dir, { train: doTrain = true } = {}) {
   const file = resolve(dir, BUNDLE);
   const script = new Script(HEAD + readFileSync(file, 'utf8') + TAIL, { filename: file, columnOffset: -HEAD.length });
   const inner = { exports: {} };
   script.runInThisContext()(inner.exports, createRequire(file), inner, file, dirname(file));
-  let note = 'after a training request';
+  let note = doTrain ? 'after a training request' : 'top level only (--no-train)';
   const server = fakeEcs();
   try {
     await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-    await train(inner.exports, server.address().port);
+    if (doTrain) await train(inner.exports, server.address().port);
   } catch (err) {
     // The cache still holds everything compiled so far (at least the top level).
     note = `top level only (training failed: ${err instanceof Error ? err.message : String(err)})`;
@@ -151,7 +151,7 @@ export async function produce(dir) {
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  produce(process.argv[2]).then(
+  produce(process.argv[2], { train: !process.argv.includes('--no-train') }).then(
     ({ bytes, note }) => {
       process.stdout.write(`\n@@code-cache ${JSON.stringify({ bytes, note })}\n`);
       // Timers the function left (credential refresh, keep-alive sockets) must not hold the build.
