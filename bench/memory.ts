@@ -6,7 +6,7 @@ import type { Plan } from './plan.js';
 import type { Workspace } from './prepare.js';
 import type { Figure } from './report.js';
 import { spread } from './stats.js';
-import { BODY_LIMIT_BYTES } from '../shared/triggers/decode.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../shared/config.js';
 
 // 7. Memory as FC gives it: the function process inside a 128 MB memory cgroup (FC
 // `memorySize: 128`, no swap), started with the NODE_OPTIONS s.yaml deploys, handles the
@@ -14,7 +14,7 @@ import { BODY_LIMIT_BYTES } from '../shared/triggers/decode.js';
 //   ids      one event invocation naming 10,000 instances (MAX_INSTANCES at its maximum),
 //            VERIFY=true: 200 StopInvocation calls, then reading back a 10,000-instance invocation
 //   alerts   the largest accepted Alertmanager group over the HTTP trigger: 1,000 alerts
-//            (MAX_ALERTS), each naming only an instance, padded to the 256 KiB body limit
+//            (MAX_ALERTS), each naming only an instance, padded to MAX_BODY_BYTES (4 MiB default)
 // Each must come back `stopped` for every id; an OOM kill ends the run and misses the target.
 
 const LIMIT_MB = 128;
@@ -25,7 +25,7 @@ export async function memoryStage(ws: Workspace, _plan: Plan, log: (s: string) =
   const stage = 'memory';
   const labels = {
     ids: `${IDS.toLocaleString('en')} ids (VERIFY=true) in ${LIMIT_MB} MB, peak RSS`,
-    alerts: `${ALERTS.toLocaleString('en')}-alert group in ${LIMIT_MB} MB, peak RSS`,
+    alerts: `${ALERTS.toLocaleString('en')}-alert group, ${DEFAULT_MAX_BODY_BYTES / 1048576} MiB, in ${LIMIT_MB} MB, peak RSS`,
   };
   const cg = limitedCgroup(`fc-stop-bench-${process.pid}-mem`, { memoryBytes: LIMIT_MB * 1048576 });
   if (typeof cg === 'string') {
@@ -99,7 +99,7 @@ function alertGroupEvent(emu: Emulator): { event: string; expected: number } {
   for (let i = 0; i < ALERTS; i += 50) {
     emu.seedInvocation({ regionId: REGION, commandName: 'memory-alerts.sh', instances: ids.slice(i, i + 50).map((instanceId) => ({ instanceId, status: 'Running' as const })) });
   }
-  // As many bytes as the HTTP trigger accepts (BODY_LIMIT_BYTES, 256 KiB): the 1,000
+  // As many bytes as the function accepts by default (MAX_BODY_BYTES, 4 MiB): the 1,000
   // alerts' annotations are padded to fill what their labels leave.
   const labels = { alertname: 'RunawayCommand', region_id: REGION };
   const group = (description: string) =>
@@ -121,8 +121,8 @@ function alertGroupEvent(emu: Emulator): { event: string; expected: number } {
         fingerprint: `${process.pid.toString(16)}${String(i).padStart(12, '0')}`,
       })),
     });
-  const spare = BODY_LIMIT_BYTES - 512 - Buffer.byteLength(group(''));
-  if (spare < 0) throw new Error(`memory: ${ALERTS} minimal alerts do not fit in ${BODY_LIMIT_BYTES} bytes`);
+  const spare = DEFAULT_MAX_BODY_BYTES - 512 - Buffer.byteLength(group(''));
+  if (spare < 0) throw new Error(`memory: ${ALERTS} minimal alerts do not fit in ${DEFAULT_MAX_BODY_BYTES} bytes`);
   const body = group('x'.repeat(Math.floor(spare / ALERTS)));
   const now = new Date();
   const event = {
