@@ -69,10 +69,11 @@ const DEFERRED = {
     shim: 'module.exports = { get Parser() { return load().Parser; }, get Builder() { return load().Builder; } };',
   },
   // Built-ins the function never touches before its first request (~2 ms of CPU to load).
-  // httpx: `zlib.createGunzip()` / `zlib.createInflate()` for compressed answers only.
+  // httpx: `zlib.createGunzip()` / `zlib.createInflate()` for compressed answers only;
+  // shared/triggers/decode.ts: `gunzipSync` / `inflateSync` for a Content-Encoding body only.
   zlib: {
-    importer: /[\\/]httpx[\\/]lib[\\/]index\.js$/,
-    shim: 'module.exports = { createGunzip: (...a) => load().createGunzip(...a), createInflate: (...a) => load().createInflate(...a) };',
+    importer: /([\\/]httpx[\\/]lib[\\/]index\.js|[\\/]shared[\\/]triggers[\\/]decode\.ts)$/,
+    shim: ['createGunzip', 'createInflate', 'gunzipSync', 'inflateSync'].map((f) => `exports.${f} = (...a) => load().${f}(...a);`).join('\n'),
   },
   // credentials' External provider (CLI profile mode External only): `promisify(execFile)`
   // at load, so the shim carries the real one's custom promisified form ({ stdout, stderr }).
@@ -99,12 +100,14 @@ function deferUnusedAtStart(found) {
     name: 'defer-unused-at-start',
     setup(b) {
       const names = Object.keys(DEFERRED);
-      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, async (args) => {
-        if (!DEFERRED[args.path].importer.test(args.importer)) return undefined;
-        const real = await b.resolve(args.path, { resolveDir: dirname(args.importer), kind: 'require-call', pluginData: { real: true } });
+      // `node:zlib` and `zlib` are the same module.
+      b.onResolve({ filter: new RegExp(`^(node:)?(${names.join('|')})$`) }, async (args) => {
+        const name = args.path.replace(/^node:/, '');
+        if (!DEFERRED[name].importer.test(args.importer)) return undefined;
+        const real = await b.resolve(name, { resolveDir: dirname(args.importer), kind: 'require-call', pluginData: { real: true } });
         if (real.errors.length) return { errors: real.errors };
-        found.set(args.path, real.path);
-        return { path: args.path, namespace: 'deferred' };
+        found.set(name, real.path);
+        return { path: name, namespace: 'deferred' };
       });
       b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
         loader: 'js',

@@ -534,6 +534,7 @@ describe('the bundle (npm run build)', () => {
         parsed: { r: { v: '7' } },
         gunzip: { zipped: true },
         external: '42',
+        gzipBody: { decoded: true },
       });
       // Out of the start-up parse: the real modules live in the deferred chunk.
       expect(readFileSync(resolve(probeDir, 'function.js'), 'utf8')).not.toContain('xmlbuilder');
