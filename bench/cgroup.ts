@@ -89,7 +89,7 @@ export function limitedCgroup(name: string, limits: Limits): Cgroup | string {
   let memDir: string | undefined;
   let memVersion: 1 | 2 = 1;
   const remove = () => {
-    for (const dir of made.reverse()) {
+    for (const dir of [...made].reverse()) {
       try {
         rmdirSync(dir);
       } catch {

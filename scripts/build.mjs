@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Bundle the function for the FC 3.0 `nodejs20` runtime: one minified CommonJS file
-// (dist/index.js) + source map, no node_modules needed. s.yaml deploys ./dist with
-// handler `index.handler` and initializer `index.initialize`.
+// Bundle the function for the FC 3.0 `nodejs20` runtime into dist/, no node_modules
+// needed. s.yaml deploys ./dist with handler `index.handler` and initializer
+// `index.initialize`.
 //
 //   node scripts/build.mjs [--outdir dist] [--no-minify] [--quiet] [--analyze] [--entry file.ts] [--no-code-cache]
 //
-// dist/index.js is a small loader (scripts/code-cache.mjs) that runs dist/function.js, the
-// bundle, with a V8 code cache made at build time (dist/function.js.cache) when V8 accepts it.
+//   index.js            a small loader (scripts/code-cache.mjs): runs function.js with the
+//   function.js.cache   V8 code cache made here, when V8 accepts it
+//   function.js         the minified CommonJS bundle: what start-up parses (when uncached)
+//   deferred.chunk.js   modules the SDKs require at load but the function rarely calls (DEFERRED)
+//   <name>.chunk.js     each module the function loads with import() (splitDynamicImports)
+//   *.map               source maps
 //
 // The repo is `"type": "module"`, so dist/ gets its own package.json saying
 // `"type": "commonjs"`: dist/index.js then loads as CommonJS in FC and locally alike.

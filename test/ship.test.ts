@@ -496,8 +496,13 @@ describe('the bundle (npm run build)', () => {
   });
 
   it('loads the bundle from its V8 code cache when V8 accepts it, and compiles it when V8 does not', async () => {
+    // As FC starts it: with s.yaml's NODE_OPTIONS, if it sets any (the cache is made under them).
+    const nodeOptions = propsOf(render(sYamlText)).environmentVariables?.NODE_OPTIONS;
     const probe = (dir: string) =>
-      run(process.execPath, ['-e', "const m = require('./index.js'); console.log(JSON.stringify([m.codeCache, typeof m.handler, Object.keys(m)]))"], { cwd: dir, env: bareEnv() });
+      run(process.execPath, ['-e', "const m = require('./index.js'); console.log(JSON.stringify([m.codeCache, typeof m.handler, Object.keys(m)]))"], {
+        cwd: dir,
+        env: bareEnv(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+      });
     // Made by this node at build time: same V8, same flags.
     const same = await probe(buildDir);
     expect(same.code, same.stderr).toBe(0);
