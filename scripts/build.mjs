@@ -209,8 +209,11 @@ export async function bundle(options = {}) {
   const gzip = gzipSync(code, { level: 9 }).length;
   if (options.analyze) process.stdout.write(await analyzeMetafile(result.metafile, { verbose: false }));
   if (!options.quiet) {
-    const rel = relative(process.cwd(), resolve(outdir, 'index.js')) || 'index.js';
-    process.stdout.write(`${rel}  ${kb(size)} (gzip ${kb(gzip)})  + source maps, package.json; V8 code cache: ${cache.note}\n`);
+    const rel = relative(process.cwd(), outdir) || '.';
+    const startup = ['index.js', BUNDLE].reduce((n, f) => n + readFileSync(resolve(outdir, f)).length, 0);
+    process.stdout.write(
+      `${rel}/*.js  ${kb(size)} (gzip ${kb(gzip)}), of which start-up reads index.js + ${BUNDLE} ${kb(startup)}; + source maps, package.json; V8 code cache: ${cache.note}\n`,
+    );
   }
   if (size > LIMIT_BYTES) {
     throw new Error(`bundle is ${kb(size)}, over the ${kb(LIMIT_BYTES)} budget: check what got pulled in (node scripts/build.mjs --analyze)`);

@@ -491,7 +491,7 @@ describe('the bundle (npm run build)', () => {
     // next test runs the bundle for real, so the stub is never reached).
     expect(code).not.toContain('Sec-WebSocket-Key');
     expect(code).toContain('is not bundled: fc-stop-invocation makes no WebSocket calls');
-    expect(buildOutput).toMatch(/index\.js\s+\d+(\.\d+)? kB \(gzip \d+(\.\d+)? kB\)/);
+    expect(buildOutput).toMatch(/\*\.js\s+\d+(\.\d+)? kB \(gzip \d+(\.\d+)? kB\), of which start-up reads index\.js \+ function\.js \d+(\.\d+)? kB/);
     expect(JSON.parse(readFileSync(resolve(buildDir, 'function.js.map'), 'utf8'))).toHaveProperty('mappings');
   });
 
