@@ -496,8 +496,8 @@ describe('the bundle (npm run build)', () => {
   });
 
   it('loads the bundle from its V8 code cache when V8 accepts it, and compiles it when V8 does not', async () => {
-    // As FC starts it: with s.yaml's NODE_OPTIONS, if it sets any (the cache is made under them).
-    const nodeOptions = propsOf(render(sYamlText)).environmentVariables?.NODE_OPTIONS;
+    // As FC starts it: with s.yaml's NODE_OPTIONS line, if any (build.mjs makes the cache under it).
+    const nodeOptions = /^\s*NODE_OPTIONS:\s*['"]?(.*?)['"]?\s*$/m.exec(readFileSync(resolve(root, 's.yaml'), 'utf8'))?.[1];
     const probe = (dir: string) =>
       run(process.execPath, ['-e', "const m = require('./index.js'); console.log(JSON.stringify([m.codeCache, typeof m.handler, Object.keys(m)]))"], {
         cwd: dir,
