@@ -51,7 +51,7 @@ export function makePlan(quick: boolean): Plan {
     : {
         ...common,
         quick,
-        coldRounds: 7,
+        coldRounds: 11,
         coldWarmupRounds: 1,
         coldQuotaRounds: 5,
         warmRuns: 3,
