@@ -11,8 +11,8 @@ export interface FnServer {
   url: string;
 }
 
-export async function startFnServer(ws: Workspace, emu: Emulator, lifetimeMs: number, nodeArgs: string[] = []): Promise<FnServer> {
-  const child = new Child({ script: ws.children['fn-server'], nodeArgs, cwd: ws.dir, env: { ...functionEnv(emu), BENCH_BUNDLE: ws.bundle }, lifetimeMs });
+export async function startFnServer(ws: Workspace, emu: Emulator, lifetimeMs: number, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<FnServer> {
+  const child = new Child({ script: ws.children['fn-server'], nodeArgs, cwd: ws.dir, env: { ...functionEnv(emu, extraEnv), BENCH_BUNDLE: ws.bundle }, lifetimeMs });
   try {
     const { msg } = await child.next(30_000);
     if (msg.listening !== true || typeof msg.url !== 'string') throw child.failure(`did not start: ${String(msg.error)}`);

@@ -41,7 +41,7 @@ export function deployedNodeOptions(): string {
   return m?.[1] ?? '';
 }
 
-export const CHILDREN = ['cold-node', 'cold-floor-http', 'cold-floor', 'cold-bundle', 'cold-profile', 'fn-direct', 'fn-server'] as const;
+export const CHILDREN = ['cold-node', 'cold-floor-http', 'cold-floor', 'cold-bundle', 'cold-profile', 'fn-direct', 'fn-pair', 'fn-server'] as const;
 export type ChildName = (typeof CHILDREN)[number];
 
 export async function prepare(options: { useDist: boolean; log: (line: string) => void }): Promise<Workspace> {

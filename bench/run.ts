@@ -10,6 +10,7 @@ import { profileCold } from './profile.js';
 import { jsonLine, judge, table, type Figure } from './report.js';
 import { scaleStage } from './scale.js';
 import { spread } from './stats.js';
+import { storeStage } from './store.js';
 import { throughputStage } from './throughput.js';
 import { warmStage } from './warm.js';
 
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
       Object.assign(rss, r.maxRssKb);
       return r.figures;
     });
+    await stage('store', () => storeStage(ws, plan, log));
     await stage('memory', async () => {
       // -1: a function process that ended without reporting (its figure would be missing).
       const silent = Object.keys(rss).filter((k) => rss[k]! < 0);

@@ -74,10 +74,11 @@ const DEFERRED = {
   },
   // Built-ins the function never touches before its first request (~2 ms of CPU to load).
   // httpx: `zlib.createGunzip()` / `zlib.createInflate()` for compressed answers only;
-  // shared/triggers/decode.ts: `gunzipSync` / `inflateSync` for a Content-Encoding body only.
+  // shared/triggers/decode.ts: `gunzipSync` / `inflateSync` for a Content-Encoding body only;
+  // shared/store/codec.ts: `deflateRawSync` / `inflateRawSync` for results over 8 KiB only.
   zlib: {
-    importer: /([\\/]httpx[\\/]lib[\\/]index\.js|[\\/]shared[\\/]triggers[\\/]decode\.ts)$/,
-    shim: ['createGunzip', 'createInflate', 'gunzipSync', 'inflateSync'].map((f) => `exports.${f} = (...a) => load().${f}(...a);`).join('\n'),
+    importer: /([\\/]httpx[\\/]lib[\\/]index\.js|[\\/]shared[\\/]triggers[\\/]decode\.ts|[\\/]shared[\\/]store[\\/]codec\.ts)$/,
+    shim: ['createGunzip', 'createInflate', 'gunzipSync', 'inflateSync', 'deflateRawSync', 'inflateRawSync'].map((f) => `exports.${f} = (...a) => load().${f}(...a);`).join('\n'),
   },
   // credentials' External provider (CLI profile mode External only): `promisify(execFile)`
   // at load, so the shim carries the real one's custom promisified form ({ stdout, stderr }).

@@ -1,22 +1,23 @@
 import { createHash } from 'node:crypto';
 import { authenticate, type AuthConfig, type AuthResult } from './auth/index.js';
 import type { Config } from './config.js';
-import type { DedupeCache } from './dedupe.js';
+import { IN_PROGRESS_CODE, type Dedupe } from './dedupe.js';
 import type { EcsApi } from './ecs/client.js';
 import type { RetryPolicy } from './ecs/retry.js';
 import { RequestError } from './errors.js';
-import { asDuplicate, buildResult, hasRetryableFailure, type Origin, type Verdict } from './events/result.js';
+import { buildResult, type Origin, type Verdict } from './events/result.js';
 import type { Logger } from './log.js';
 import { checkPolicy } from './policy.js';
 import { adapt } from './sources/index.js';
 import { guardTargets } from './stop/guard.js';
-import { resolveTargets } from './stop/resolve.js';
+import { budgetCost, limitWork, type StopBudget } from './store/budget.js';
+import { resolveTargets, type Work } from './stop/resolve.js';
 import { pairKey, stopAll } from './stop/stop.js';
 import { sweepTargets } from './stop/sweep.js';
 import { verifyTargets } from './stop/verify.js';
 import { decodeEvent, checkHttpEnvelope, type Decoded } from './triggers/decode.js';
 import { checkQuery, refuseUnsignedSteering, type CheckedQuery } from './triggers/query.js';
-import type { Adapted, TargetResult } from './types.js';
+import type { Adapted, BudgetReport, TargetResult } from './types.js';
 
 // decode → authenticate → adapt → validate/policy → dedupe → resolve → stop → verify → emit.
 // Each stage is its own module; this file only says in which order they run and what
@@ -26,7 +27,9 @@ export interface Deps {
   config: Config;
   log: Logger;
   ecs: EcsApi;
-  dedupe: DedupeCache<Verdict>;
+  dedupe: Dedupe;
+  /** STOP_BUDGET, when configured. */
+  budget?: StopBudget;
   /** The current webhook credentials when they can change (KMS, shared/secrets.ts); else config.auth. */
   auth?: () => Promise<AuthConfig>;
   /** Called with every result, after the response is decided; failures are theirs to log. */
@@ -76,22 +79,17 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     );
 
     const key = cacheKey(adapted);
-    const earlier = key && deps.dedupe.enabled ? deps.dedupe.get(key) : undefined;
-    const previous = earlier ? await earlier.value.catch(() => undefined) : undefined;
-    // A copy that arrived while the first was in flight shares its answer, whatever it was;
-    // a redelivery after a retryable failure runs again (re-stopping only what failed).
-    if (previous && (!earlier?.settled || !hasRetryableFailure(previous))) {
-      verdict = asDuplicate(previous, inv.requestId);
-    } else {
-      const trigger = decoded.trigger;
-      const asked = adapted;
-      // Copies waiting on this share its answer, even if it is the unexpected failure's.
-      const work = execute(trigger, asked, inv, deps, previous, started, (s) => (stats = s)).catch((err: unknown) =>
-        refuse(err, trigger, asked, inv, started, log),
-      );
-      if (key && deps.dedupe.enabled) deps.dedupe.set(key, work);
-      verdict = await work;
-    }
+    const trigger = decoded.trigger;
+    const asked = adapted;
+    // Copies waiting on this share its answer, even if it is the unexpected failure's.
+    const work = (previous: Verdict | undefined) =>
+      execute(trigger, asked, inv, deps, previous, started, (s) => (stats = s)).catch((err: unknown) => refuse(err, trigger, asked, inv, started, log));
+    // Claimed in the store (this instance's, or the shared one): a copy gets the first
+    // answer; a redelivery after a retryable failure runs again, re-stopping only what failed.
+    verdict =
+      key && deps.dedupe.enabled
+        ? await deps.dedupe.run(key, { ...inv, trigger, source: adapted.source, dedupeKey: adapted.dedupeKey }, work)
+        : await work(undefined);
   } catch (err) {
     verdict = refuse(err, decoded?.trigger ?? 'event', adapted, inv, started, log, !trusted);
   }
@@ -111,8 +109,9 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     error: verdict.event.data.error,
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
-  // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never published.
-  if (deps.emit && trusted) await publishWithin(deps.emit(verdict), inv.deadline + PUBLISH_GRACE_MS - Date.now(), log);
+  // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never
+  // published; so are copies (duplicates, "in progress elsewhere"): one event per stop.
+  if (deps.emit && trusted && !isCopy(verdict)) await publishWithin(deps.emit(verdict), inv.deadline + PUBLISH_GRACE_MS - Date.now(), log);
   return { trigger: decoded?.trigger ?? 'event', verdict };
 }
 
@@ -158,7 +157,8 @@ async function execute(
   const alreadyStopped = new Set(
     (previous?.event.data.targets ?? []).filter((t) => t.status === 'stopped').map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
   );
-  const stopped = await stopAll(resolved.work, deps.ecs, { ...stages, alreadyStopped, checkCovered: !config.verify });
+  const budgeted = await spendBudget(resolved.work, alreadyStopped, adapted, inv, deps);
+  const stopped = await stopAll(budgeted.work, deps.ecs, { ...stages, alreadyStopped, checkCovered: !config.verify });
   let targets: TargetResult[] = [...resolved.targets, ...stopped.targets];
   let verifyCalls = 0;
   if (config.verify && stopped.calls > 0) {
@@ -166,7 +166,7 @@ async function execute(
     targets = verified.targets;
     verifyCalls = verified.calls;
   }
-  targets.push(...(adapted.denied ?? []));
+  targets.push(...budgeted.refused, ...(adapted.denied ?? []));
   targets.push(...adapted.skipped.map((s): TargetResult => ({ ...s, status: 'skipped' })));
   targets.push(
     ...(adapted.refused ?? []).map(
@@ -175,7 +175,7 @@ async function execute(
   );
   report({ ecsCalls: resolved.calls + stopped.calls + verifyCalls, attempts: stopped.attempts });
 
-  return buildResult({
+  const verdict = buildResult({
     origin: inv,
     trigger,
     source: adapted.source,
@@ -186,6 +186,32 @@ async function execute(
     durationMs: Date.now() - started,
     scrub: (s) => deps.log.scrub(s),
   });
+  if (budgeted.report) verdict.event.data.budget = budgeted.report;
+  return verdict;
+}
+
+/**
+ * STOP_BUDGET: the instance-stops this request is about to make are spent first (dry runs
+ * and targets already stopped cost nothing); what the budget does not cover is failed
+ * BudgetExceeded, with the time the window frees up.
+ */
+async function spendBudget(work: Work[], alreadyStopped: ReadonlySet<string>, adapted: Adapted, inv: Invocation, deps: Deps) {
+  const asked = deps.budget ? budgetCost(work, alreadyStopped) : 0;
+  if (!deps.budget || asked === 0) return { work, refused: [] as TargetResult[], report: undefined };
+  const spec = deps.budget.spec;
+  const take = await deps.budget.take(`${inv.accountId}/${inv.functionName}`, asked, inv.deadline);
+  const report: BudgetReport = { limit: spec.text, scope: take.scope, asked, granted: take.granted, used: take.used, freesAt: new Date(take.freesAt).toISOString() };
+  if (take.granted >= asked) return { work, refused: [] as TargetResult[], report };
+  const where = take.scope === 'shared' ? 'across instances' : 'in this instance (no shared store)';
+  const message = `STOP_BUDGET ${spec.text} is spent ${where}: ${take.used} instance-stops in the window; capacity frees at ${report.freesAt}`;
+  const limited = limitWork(work, take.granted, alreadyStopped, message, Math.max(0, take.freesAt - Date.now()));
+  deps.log.warn('stop budget exceeded', { budget: spec.text, scope: take.scope, source: adapted.source, dedupeKey: adapted.dedupeKey, asked, granted: take.granted, refused: limited.refused.length, freesAt: report.freesAt });
+  return { ...limited, report };
+}
+
+/** An answer that repeats (or defers to) another request's work. */
+function isCopy(verdict: Verdict): boolean {
+  return verdict.event.data.outcome === 'duplicate' || verdict.event.data.error?.code === IN_PROGRESS_CODE;
 }
 
 /**

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from './config.js';
 import { CredentialBroker, type FcCredentials } from './credentials.js';
-import { DedupeCache } from './dedupe.js';
+import { Dedupe } from './dedupe.js';
 import { EcsClient } from './ecs/client.js';
 import type { Verdict } from './events/result.js';
 import type { Sink } from './events/sink.js';
 import { Logger, type LineWriter } from './log.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { KmsSecrets, WebhookSecret } from './secrets.js';
+import { StopBudget } from './store/budget.js';
+import { Stores } from './store/open.js';
 
 // Everything that lives as long as the FC instance: config, logger, credentials cache,
 // ECS clients, dedupe cache. Built once (in `initialize` when FC calls it) and reused by
@@ -37,7 +39,9 @@ export class Runtime {
   readonly log: Logger;
   readonly credentials: CredentialBroker;
   readonly ecs: EcsClient;
-  private readonly dedupe: DedupeCache<Verdict>;
+  readonly stores: Stores;
+  private readonly dedupe: Dedupe;
+  private readonly budget?: StopBudget;
   /**
    * Built on the first request, when FC has told us the region and account; loaded only
    * when RESULT_EVENT_BUS is set, so the EventBridge SDK costs nothing at cold start otherwise.
@@ -52,7 +56,13 @@ export class Runtime {
     this.log = new Logger(this.config.logLevel, this.config.secrets, {}, options.write);
     this.credentials = new CredentialBroker(this.config, this.log);
     this.ecs = new EcsClient(this.config, this.credentials);
-    this.dedupe = new DedupeCache(this.config.dedupeTtlSeconds * 1000, this.config.dedupeMaxEntries);
+    this.stores = new Stores(
+      { redis: this.config.redis, timeoutMs: this.config.storeTimeoutMs, memory: { maxEntries: this.config.dedupeMaxEntries, maxBytes: this.config.dedupeMaxBytes } },
+      this.log,
+      'fc-stop-invocation:',
+    );
+    this.dedupe = new Dedupe(this.stores, this.config.dedupeTtlSeconds * 1000, this.log);
+    if (this.config.stopBudget) this.budget = new StopBudget(this.config.stopBudget, this.stores);
     if (this.config.webhookSecretName) {
       const credentials = new CredentialBroker({ ...this.config, targetRoleArn: undefined }, this.log);
       this.kms = { credentials, client: new KmsSecrets(this.config, credentials.forOpenApi()) };
@@ -79,6 +89,8 @@ export class Runtime {
   async warm(context: FcContext = {}): Promise<void> {
     this.credentials.useFcCredentials(context.credentials);
     const secret = this.secret(context)?.load();
+    // The shared store's client loads and connects meanwhile (only when REDIS_URL is set).
+    const store = this.stores.warm();
     try {
       await this.credentials.get();
       this.log.info('initialized', { role: Boolean(this.config.targetRoleArn) });
@@ -87,6 +99,7 @@ export class Runtime {
       this.log.warn('credential warm-up failed', { error: err });
     }
     await secret;
+    await store;
   }
 
   handle(event: Buffer | string | object, context: FcContext = {}): Promise<PipelineResult> {
@@ -107,8 +120,13 @@ export class Runtime {
         functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
         deadline: Date.now() + timeoutMs - DEADLINE_MARGIN_MS,
       },
-      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, emit: this.publish(), auth: secret && (() => secret.current()) },
+      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, budget: this.budget, emit: this.publish(), auth: secret && (() => secret.current()) },
     );
+  }
+
+  /** Drop the shared store's connection (tests, local runs; FC simply freezes the instance). */
+  async close(): Promise<void> {
+    await this.stores.close();
   }
 
   /** Where results go besides the response and the log line: the EventBridge sink, when configured. */

@@ -168,6 +168,23 @@ export interface ResultData {
   /** Rollout guard decisions, when the payload asked for the guard. */
   guard?: GuardReport[];
   error?: ErrorBody['error'];
+  /** With a shared store (REDIS_URL): `shared`, or `unavailable` when it failed and this ran without it. */
+  dedupe?: 'shared' | 'unavailable';
+  /** With STOP_BUDGET: what this request spent and where it was counted. */
+  budget?: BudgetReport;
+}
+
+export interface BudgetReport {
+  /** As configured, e.g. `500/10m`. */
+  limit: string;
+  /** `shared`: across every instance; `instance`: this instance only (no store, or the store failed). */
+  scope: 'shared' | 'instance';
+  asked: number;
+  granted: number;
+  /** Spent in the window so far, this request included. */
+  used: number;
+  /** When the oldest spend leaves the window (RFC 3339). */
+  freesAt: string;
 }
 
 /** CloudEvents 1.0 result event (DESIGN §2.5). */

@@ -80,7 +80,7 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
   });
 
   const state = (invokeId: string, instanceId: string) => emu.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
-  /** Result events the function published for alerts (one per delivery it answered). */
+  /** Result events the function published for alerts (one per delivery it acted on; duplicates are only logged). */
   const results = () => (emu.events() as Array<{ data: ResultEvent['data'] }>).filter((e) => e.data.source === 'alertmanager');
   const touching = (instanceId: string) => results().filter((e) => e.data.targets.some((t) => t.instanceId === instanceId));
   const stopped = (invokeId: string, instanceId: string) => (state(invokeId, instanceId) === 'Stopped' ? true : undefined);
@@ -98,8 +98,11 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
     expect(first.data.targets).toEqual([expect.objectContaining({ invokeId: inv.invokeId, instanceId: 'i-amfire1', status: 'stopped' })]);
     // Alertmanager re-sends the still-firing group after repeat_interval: a duplicate, no second stop.
     const stops = emu.requests({ service: 'ecs', action: 'StopInvocation' }).length;
-    const repeat = await waitFor(() => `the repeat notification${because()}`, () => touching('i-amfire1').find((e) => e.data.outcome === 'duplicate'));
-    expect(repeat.data.dedupeKey).toBe(first.data.dedupeKey);
+    // The duplicate is answered and logged; only the stop itself is published (one event per stop).
+    const answered = () => stack.lines.map((l) => JSON.parse(l) as { msg: string; outcome?: string; dedupeKey?: string }).filter((l) => l.msg === 'stop-invocation result');
+    const repeat = await waitFor(() => `the repeat notification${because()}`, () => answered().find((l) => l.outcome === 'duplicate' && l.dedupeKey === first.data.dedupeKey));
+    expect(repeat.dedupeKey).toBe(first.data.dedupeKey);
+    expect(touching('i-amfire1')).toHaveLength(1);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(stops);
     // Alertmanager's own count: it sent, and nothing failed.
     expect(await am.counter('alertmanager_notification_requests_total', { integration: 'webhook' })).toBeGreaterThanOrEqual(1);

@@ -14,6 +14,7 @@ import type { ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
 import { sharedFile } from './helpers/samples.js';
 import { fakeAccessHome, sPreview, type Preview } from './helpers/s-cli.js';
+import { skipWithoutRedis, startRedis } from './helpers/redis.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 // "Ship it": s.yaml as the real Serverless Devs CLI renders it (`s preview`, offline, with a
@@ -477,6 +478,8 @@ describe('the bundle (npm run build)', () => {
       'function.js.map',
       'index.js',
       'package.json',
+      'redis.chunk.js',
+      'redis.chunk.js.map',
       'sink.chunk.js',
       'sink.chunk.js.map',
     ]);
@@ -487,6 +490,9 @@ describe('the bundle (npm run build)', () => {
     // The EventBridge SDK is its own chunk, loaded only when RESULT_EVENT_BUS is set.
     expect(code).not.toContain('putEventsWithOptions');
     expect(readFileSync(resolve(buildDir, 'sink.chunk.js'), 'utf8')).toContain('putEventsWithOptions');
+    // So is the Redis client, loaded only when REDIS_URL is set.
+    expect(code).not.toContain('enableOfflineQueue');
+    expect(readFileSync(resolve(buildDir, 'redis.chunk.js'), 'utf8')).toContain('enableOfflineQueue');
     // The unused WebSocket client of @darabonba/typescript is stubbed, not bundled (the
     // next test runs the bundle for real, so the stub is never reached).
     expect(code).not.toContain('Sec-WebSocket-Key');
@@ -632,6 +638,61 @@ describe('the bundle (npm run build)', () => {
       expect(stdout + stderr).not.toContain('ship-test-token-0123456789abcdef');
     } finally {
       rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(skipWithoutRedis('ship.test.ts (shared store)'))('the bundle with a shared store (REDIS_URL)', () => {
+  it('loads redis.chunk.js from a bare directory and dedupes through the server', async () => {
+    const redis = await startRedis();
+    const runDir = mkdtempSync(resolve(tmpdir(), 'fc-stop-run-redis-'));
+    try {
+      cpSync(buildDir, runDir, { recursive: true });
+      const seeded = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: [{ instanceId: 'i-bp1bundleredis000001', status: 'Running' }] });
+      const event = JSON.parse(readFileSync(sharedFile('samples', 'fc-http-event.json'), 'utf8')) as Record<string, any>;
+      event.body = JSON.stringify({ regionId: 'cn-hangzhou', invokeId: seeded.invokeId });
+      event.headers.Authorization = 'Bearer ship-test-token-0123456789abcdef';
+      event.headers['Idempotency-Key'] = 'ship-redis-1';
+      writeFileSync(resolve(runDir, 'event.json'), JSON.stringify(event));
+      writeFileSync(
+        resolve(runDir, 'driver.cjs'),
+        [
+          "const fn = require('./index.js');",
+          "const event = require('fs').readFileSync(__dirname + '/event.json');",
+          "const context = { requestId: 'req-ship', region: 'cn-hangzhou', accountId: '1', function: { name: 'stop-invocation', timeout: 30 } };",
+          '(async () => {',
+          '  await fn.initialize(context);',
+          '  const out = [];',
+          '  for (let i = 0; i < 2; i++) out.push(JSON.parse((await fn.handler(event, context)).body).data);',
+          "  process.stdout.write('\\nRESULT ' + JSON.stringify(out.map((d) => [d.outcome, d.dedupe])) + '\\n');",
+          '  process.exit(0);',
+          '})().catch((e) => { console.error(e); process.exit(1); });',
+        ].join('\n'),
+      );
+      const { code, stdout, stderr } = await run(process.execPath, ['driver.cjs'], {
+        cwd: runDir,
+        env: bareEnv({
+          ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
+          STS_ENDPOINT: emu.stsEndpoint,
+          ALIBABA_CLOUD_ACCESS_KEY_ID: emu.keys.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.keys.accessKeySecret,
+          WEBHOOK_TOKENS: 'ship-test-token-0123456789abcdef',
+          NODE_EXTRA_CA_CERTS: CA,
+          ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+          ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+          VERIFY_GRACE_MS: '300',
+          REDIS_URL: redis.url,
+        }),
+      });
+      expect(code, stderr).toBe(0);
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      expect(JSON.parse(line!.slice('RESULT '.length))).toEqual([
+        ['stopped', 'shared'],
+        ['duplicate', 'shared'],
+      ]);
+    } finally {
+      rmSync(runDir, { recursive: true, force: true });
+      await redis.stop();
     }
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DedupeCache } from '../shared/dedupe.js';
+import { MemoryStore } from '../shared/store/memory.js';
+import { budgetCost, limitWork, parseBudget } from '../shared/store/budget.js';
+import type { Work } from '../shared/stop/resolve.js';
+import { pairKey } from '../shared/stop/stop.js';
 import { EcsError } from '../shared/ecs/errors.js';
 import { withRetry, RetryError } from '../shared/ecs/retry.js';
 import { buildResult } from '../shared/events/result.js';
@@ -80,28 +83,109 @@ describe('retry', () => {
   });
 });
 
-describe('dedupe cache', () => {
-  it('forgets after the TTL and evicts the least recently used past the bound', async () => {
+describe('in-memory store', () => {
+  const claim = (store: MemoryStore, key: string) => store.claim(key, 'token-' + key, 10_000);
+
+  it('forgets after the TTL and evicts the least recently used past the entry bound', async () => {
     let now = 0;
-    const cache = new DedupeCache<number>(1000, 2, () => now);
-    cache.set('a', Promise.resolve(1));
-    cache.set('b', Promise.resolve(2));
-    expect(await cache.get('a')?.value).toBe(1); // a is now the most recent
-    cache.set('c', Promise.resolve(3));
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.size).toBe(2);
+    const store = new MemoryStore({ maxEntries: 2, maxBytes: 1 << 20 }, () => now);
+    for (const k of ['a', 'b']) {
+      await claim(store, k);
+      await store.complete(k, 'token-' + k, `result ${k}`, 1000);
+    }
+    expect(await claim(store, 'a')).toEqual({ state: 'completed', record: 'result a' }); // a is now the most recent
+    await claim(store, 'c');
+    expect(await claim(store, 'b')).toEqual({ state: 'claimed' }); // evicted
+    expect(store.size).toBe(2);
     now = 1001;
-    expect(cache.get('a')).toBeUndefined();
+    expect((await claim(store, 'a')).state).toBe('claimed');
   });
 
-  it('tells an answer still in flight from a settled one', async () => {
-    const cache = new DedupeCache<number>(1000, 10);
-    let finish: (n: number) => void = () => undefined;
-    cache.set('k', new Promise<number>((resolve) => (finish = resolve)));
-    expect(cache.get('k')?.settled).toBe(false);
-    finish(1);
-    await cache.get('k')?.value;
-    expect(cache.get('k')?.settled).toBe(true);
+  it('is bounded in bytes: old results go first, one larger than the whole budget is not kept', async () => {
+    const store = new MemoryStore({ maxEntries: 1000, maxBytes: 10_000 });
+    const big = 'x'.repeat(3000);
+    for (const k of ['a', 'b', 'c', 'd']) {
+      await claim(store, k);
+      await store.complete(k, 'token-' + k, big, 60_000);
+    }
+    expect(store.bytes).toBeLessThanOrEqual(10_000);
+    expect(store.size).toBe(3);
+    expect((await claim(store, 'a')).state).toBe('claimed');
+    expect((await claim(store, 'd')).state).toBe('completed');
+    await claim(store, 'huge');
+    await store.complete('huge', 'token-huge', 'y'.repeat(20_000), 60_000);
+    expect(store.bytes).toBeLessThanOrEqual(10_000);
+    // A string with a two-byte character costs two bytes a character.
+    const wide = new MemoryStore({ maxEntries: 10, maxBytes: 5000 });
+    await wide.claim('w', 't', 1000);
+    await wide.complete('w', 't', '\u4e2d'.repeat(3000), 60_000);
+    expect(wide.size).toBe(0);
+  });
+
+  it('a claim in progress is seen as such; release keeps the attempt for the retry, complete drops it', async () => {
+    const store = new MemoryStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    expect(await store.claim('k', 't1', 10_000)).toEqual({ state: 'claimed' });
+    expect((await store.claim('k', 't2', 10_000)).state).toBe('in-progress');
+    await store.release('k', 't1', 'first attempt', 60_000);
+    expect(await store.claim('k', 't3', 10_000)).toEqual({ state: 'claimed', previous: 'first attempt' });
+    // A stale token cannot overwrite the new claim.
+    await store.complete('k', 't1', 'stale', 60_000);
+    expect((await store.claim('k', 't4', 10_000)).state).toBe('in-progress');
+    await store.complete('k', 't3', 'done', 60_000);
+    expect(await store.claim('k', 't5', 10_000)).toEqual({ state: 'completed', record: 'done' });
+  });
+
+  it('the budget is a sliding window', async () => {
+    const store = new MemoryStore({ maxEntries: 10, maxBytes: 1 << 20 });
+    const spec = { limit: 10, windowMs: 1000, text: '10/1s' };
+    expect(await store.spend('s', 6, spec, 0)).toEqual({ granted: 6, used: 6, freesAt: 1000 });
+    expect(await store.spend('s', 6, spec, 500)).toEqual({ granted: 4, used: 10, freesAt: 1000 });
+    expect(await store.spend('s', 1, spec, 999)).toMatchObject({ granted: 0 });
+    expect(await store.spend('s', 8, spec, 1000)).toEqual({ granted: 6, used: 10, freesAt: 1500 });
+  });
+});
+
+describe('stop budget and store settings', () => {
+  const work = (instanceIds?: string[], extra: Partial<Work> = {}): Work => ({ regionId: 'cn-hangzhou', invokeId: 't-1', instanceIds, dryRun: false, ...extra });
+
+  it('parses STOP_BUDGET and refuses nonsense with a message naming the variable', () => {
+    expect(parseBudget('500/10m')).toEqual({ limit: 500, windowMs: 600_000, text: '500/10m' });
+    expect(parseBudget('100/2s')).toEqual({ limit: 100, windowMs: 2000, text: '100/2s' });
+    for (const bad of ['0/1m', '10/0s', '10', '10/1d', '-1/1m', '10/8h'.replace('8h', '200h')]) {
+      expect(() => loadConfig({ STOP_BUDGET: bad }), bad).toThrow(/STOP_BUDGET/);
+    }
+  });
+
+  it('counts instance-stops: dry runs and already stopped targets are free, a whole-invocation stop costs what it names (≥ 1)', () => {
+    const stopped = new Set([pairKey('cn-hangzhou', 't-1', 'i-a')]);
+    expect(budgetCost([work(['i-a', 'i-b', 'i-c']), work(['i-d'], { dryRun: true }), work(undefined), work(undefined, { covered: ['i-x', 'i-y'] })], stopped)).toBe(2 + 0 + 1 + 2);
+    const limited = limitWork([work(['i-a', 'i-b', 'i-c']), work(undefined, { invokeId: 't-2', covered: ['i-x', 'i-y'] })], 2, stopped, 'spent', 1000);
+    expect(limited.work).toEqual([work(['i-a', 'i-b', 'i-c'])]);
+    expect(limited.refused.map((t) => [t.invokeId, t.instanceId, t.error?.code, t.error?.retryable])).toEqual([
+      ['t-2', undefined, 'BudgetExceeded', false],
+      ['t-2', 'i-x', 'BudgetExceeded', false],
+      ['t-2', 'i-y', 'BudgetExceeded', false],
+    ]);
+    const cut = limitWork([work(['i-a', 'i-b', 'i-c'])], 1, stopped, 'spent', 1000);
+    expect(cut.work).toEqual([work(['i-a', 'i-b'])]);
+    expect(cut.refused.map((t) => t.instanceId)).toEqual(['i-c']);
+  });
+
+  it('REDIS_URL: redis:// and rediss://, user and password; the password is a secret and never echoed', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://r-bp1.redis.rds.aliyuncs.com' }).redis).toEqual({ host: 'r-bp1.redis.rds.aliyuncs.com', port: 6379, username: undefined, password: undefined, db: undefined, tls: false });
+    const c = loadConfig({ REDIS_URL: 'rediss://stopinv:p%40ss-word-1@[::1]:6380/2' });
+    expect(c.redis).toEqual({ host: '::1', port: 6380, username: 'stopinv', password: 'p@ss-word-1', db: 2, tls: true });
+    expect(c.secrets).toContain('p@ss-word-1');
+    for (const bad of ['http://h:6379', 'redis://user:secret-pass@h:6379/x', 'redis://user:secret-pass@h:6379/?tls=1', 'redis://']) {
+      let message = '';
+      try {
+        loadConfig({ REDIS_URL: bad });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message, bad).toMatch(/REDIS_URL/);
+      expect(message, bad).not.toContain('secret-pass');
+    }
   });
 });
 

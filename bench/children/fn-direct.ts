@@ -6,6 +6,8 @@ import { env, maxRssKb, serve, type Command } from './protocol.js';
 // the floor's bare signed request in the same process as the baseline for the same call.
 //   warm  {event, n, bare}: n × (bare call, handler call), interleaved; latencies in ms
 //   time  {event, bare?}:   one handler call (and one bare call) timed
+//   keyed {event, n}:       n handler calls of a CloudEvent, each with a fresh id (so
+//                           each has its own dedupe key and goes through the store)
 //   rss:                    peak RSS so far
 
 const fn = loadBundle(env('BENCH_BUNDLE'));
@@ -41,6 +43,18 @@ async function warm(c: Command) {
   return { handlerMs, bareMs, outcomes, maxRssKb: maxRssKb() };
 }
 
+async function keyed(c: Command) {
+  const template = JSON.parse(String(c.event)) as Record<string, unknown>;
+  const handlerMs: number[] = [];
+  const outcomes: Record<string, number> = {};
+  for (let i = 0; i < Number(c.n); i++) {
+    const r = await invoke(Buffer.from(JSON.stringify({ ...template, id: `${String(c.prefix ?? 'k')}-${i}-${performance.now()}` })));
+    handlerMs.push(r.ms);
+    outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  }
+  return { handlerMs, outcomes, maxRssKb: maxRssKb() };
+}
+
 async function time(c: Command) {
   const r = await invoke(Buffer.from(String(c.event)));
   const data = dataOf(r.result) as { counts?: unknown; error?: unknown } | undefined;
@@ -55,4 +69,4 @@ async function initialize() {
   return { ms: performance.now() - t };
 }
 
-serve({ initialize, warm, time, rss: async () => ({ maxRssKb: maxRssKb() }) });
+serve({ initialize, warm, keyed, time, rss: async () => ({ maxRssKb: maxRssKb() }) });

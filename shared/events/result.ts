@@ -36,6 +36,8 @@ export interface Verdict {
   event: ResultEvent;
   status: number;
   headers: Record<string, string>;
+  /** The sender should come back although no target failed (the same delivery in progress elsewhere). */
+  retryable?: boolean;
 }
 
 /** A target's error message in the result: enough for ECS's sentence, bounded for 1,000 targets. */
@@ -112,7 +114,7 @@ export function buildResult(input: ResultInput): Verdict {
 
 /** Some target failed in a way a retry can fix (HTTP senders get 5xx; events are thrown back to FC). */
 export function hasRetryableFailure(v: Verdict): boolean {
-  return retryCanHelp(v.event.data.targets);
+  return v.retryable === true || retryCanHelp(v.event.data.targets);
 }
 
 /** A repeat of an earlier request: same targets, marked as such, nothing called. */

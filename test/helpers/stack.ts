@@ -95,6 +95,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     },
     async close() {
       await local.close();
+      await runtime.close();
       assertNoSecrets(lines, [TOKEN, emu.keys.accessKeySecret, ...runtime.config.secrets, runtime.credentials.peek()?.accessKeySecret, runtime.credentials.peek()?.securityToken]);
     },
   };

@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/samples.js';
+
+// Issue #9: the in-memory dedupe is bounded in bytes (DEDUPE_MAX_BYTES), not only in
+// entries. 1,000 distinct large dry runs (1,000 ids each) used to grow a process by
+// ~280 MB; results are now kept serialised (deflated when large) and counted exactly.
+// Measured in a child process with --expose-gc: heap + external bytes after a full GC.
+
+interface Measured {
+  growth: number;
+  storeBytes: number;
+  entries: number;
+  budget: number;
+  outcomes: string[];
+}
+
+function measure(env: Record<string, string> = {}): Measured {
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/fixtures/dedupe-heap.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`dedupe-heap child failed (${run.status}):\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as Measured;
+}
+
+describe('dedupe memory', () => {
+  it('1,000 distinct dry runs of 1,000 ids each: heap growth stays under the default DEDUPE_MAX_BYTES (8 MiB)', () => {
+    const m = measure();
+    expect(m.outcomes).toEqual(['dry-run']);
+    expect(m.budget).toBe(8 * 1024 * 1024);
+    expect(m.storeBytes).toBeLessThanOrEqual(m.budget);
+    expect(m.growth).toBeLessThan(m.budget);
+  }, 120_000);
+
+  it('a smaller budget is honoured: old results are evicted and the heap grows by the budget, not by the runs', () => {
+    const budget = 1024 * 1024;
+    const m = measure({ DEDUPE_MAX_BYTES: String(budget) });
+    expect(m.entries).toBeLessThan(1000);
+    expect(m.storeBytes).toBeLessThanOrEqual(budget);
+    // Code compiled and caches warmed after the baseline (eviction runs only once the
+    // budget is full) take 0.1-0.3 MB that no record budget covers.
+    expect(m.growth).toBeLessThan(budget + 512 * 1024);
+  }, 120_000);
+});

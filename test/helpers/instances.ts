@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Emulator } from '../../emulator/index.js';
+import { repoRoot } from './samples.js';
+
+// Function instances as FC 3.0 runs them: each its own process with its own local
+// runtime (local/main.ts, as `npm start`), all against one emulator, so nothing but the
+// configured store is shared between them. Stopped by their own pid.
+
+export const INSTANCE_TOKEN = 'instances-token-0123456789abcdef';
+
+export interface Instance {
+  url: string;
+  proc: ChildProcess;
+  /** The instance's JSON log lines so far. */
+  lines: string[];
+}
+
+export async function startInstances(n: number, emu: Emulator, env: Record<string, string>): Promise<Instance[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => startInstance(emu, env, i)));
+}
+
+function startInstance(emu: Emulator, env: Record<string, string>, index: number): Promise<Instance> {
+  const fullEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_EXTRA_CA_CERTS: emu.caCertPath,
+    PORT: '0',
+    ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
+    STS_ENDPOINT: emu.stsEndpoint,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: emu.keys.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.keys.accessKeySecret,
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+    TARGET_ROLE_ARN: emu.roleArn,
+    WEBHOOK_TOKENS: INSTANCE_TOKEN,
+    VERIFY_GRACE_MS: '300',
+    LOG_LEVEL: 'debug',
+    FC_INSTANCE_INDEX: String(index),
+    ...env,
+  };
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  proc.stdout!.on('data', (c: Buffer) => {
+    const text = partial + c.toString('utf8');
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`instance ${index} did not start:\n${err}`));
+    }, 60_000);
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(err)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ url, proc, lines });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`instance ${index} exited with ${code}:\n${err}`));
+    });
+  });
+}
+
+export async function stopInstances(instances: Instance[]): Promise<void> {
+  await Promise.all(
+    instances.map(
+      (i) =>
+        new Promise<void>((resolve) => {
+          if (i.proc.exitCode !== null || i.proc.signalCode !== null) return resolve();
+          i.proc.once('exit', () => resolve());
+          i.proc.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+export interface Answer {
+  status: number;
+  outcome?: string;
+  code?: string;
+  dedupe?: string;
+  /** `data.budget.freesAt`, with STOP_BUDGET. */
+  freesAt?: string;
+  /** 503s answered before this one (each retried after its Retry-After). */
+  retries: number;
+}
+
+/** POST until the answer is not a 503 "in progress elsewhere" (honouring Retry-After), as a sender retries a 5xx. */
+export async function deliver(url: string, body: string, headers: Record<string, string>, maxRetries = 30): Promise<Answer> {
+  for (let retries = 0; ; retries++) {
+    const res = await fetch(`${url}/stop`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INSTANCE_TOKEN}`, ...headers }, body });
+    const json = (await res.json()) as { data?: { outcome?: string; dedupe?: string; error?: { code?: string }; budget?: { freesAt?: string } } };
+    const code = json.data?.error?.code;
+    if (res.status === 503 && retries < maxRetries) {
+      const wait = Number(res.headers.get('retry-after') ?? '1') * 1000;
+      await new Promise((r) => setTimeout(r, wait));
+      continue;
+    }
+    return { status: res.status, outcome: json.data?.outcome, code, dedupe: json.data?.dedupe, freesAt: json.data?.budget?.freesAt, retries };
+  }
+}
+
+/** Run `fn` over `items` with at most `limit` at once. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { deliver, pool, startInstances, stopInstances, type Answer, type Instance } from './helpers/instances.js';
+import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
+import { instanceIds } from './helpers/stack.js';
+
+// Issue #14's acceptance: several FC instances (each its own process and local runtime)
+// sharing one redis-server and one emulator. FC 3.0 gives each instance one request at a
+// time, so duplicates of one alert land on different instances; only the store joins them.
+
+const skip = skipWithoutRedis('multi-instance.test.ts');
+
+interface Published {
+  data?: { outcome?: string; dedupe?: string; subject?: string; targets?: Array<{ invokeId?: string }> };
+  subject?: string;
+}
+
+let emu: Emulator;
+let redis: RedisServer;
+
+beforeAll(async () => {
+  if (skip) return;
+  emu = await startEmulator();
+  redis = await startRedis();
+}, 60_000);
+afterAll(async () => {
+  await redis?.stop();
+  await emu?.close();
+});
+
+const published = (invokeId: string) => (emu.events() as Published[]).filter((e) => e.subject === invokeId);
+const stopCalls = (invokeId: string) => emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
+
+describe.skipIf(skip)('four instances, one shared store', () => {
+  let instances: Instance[] = [];
+  beforeAll(async () => {
+    instances = await startInstances(4, emu, {
+      REDIS_URL: redis.url,
+      // Generous: each local runtime here serves hundreds of requests at once on a shared
+      // machine (FC would give each instance one), and a late answer counts as no store.
+      STORE_TIMEOUT_MS: '3000',
+      RESULT_EVENT_BUS: 'ops-results',
+      EVENTBRIDGE_ENDPOINT: `http://${emu.eventBridgeEndpoint}`,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await stopInstances(instances);
+  });
+
+  /** One delivery of 120 instances (3 chunks), the same body and Idempotency-Key each time. */
+  const delivery = () => {
+    const ids = instanceIds(120, `i-${randomUUID().replace(/-/g, '').slice(0, 6)}`);
+    const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    return { inv, ids, body: JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids }), headers: { 'idempotency-key': randomUUID() } };
+  };
+
+  it('1,000 duplicate deliveries spread over 4 instances → one StopInvocation per chunk, one result event, every delivery answered', async () => {
+    const { inv, body, headers } = delivery();
+    const answers = await pool(Array.from({ length: 1000 }), 100, (_, i) => deliver(instances[i % 4]!.url, body, headers));
+    const outcomes = count(answers, (a) => `${a.status} ${a.outcome} ${a.dedupe}`);
+    expect(outcomes).toEqual({ '200 stopped shared': 1, '200 duplicate shared': 999 });
+    expect(stopCalls(inv.invokeId)).toBe(3); // 120 ids = 3 chunks
+    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    const events = published(inv.invokeId);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.data).toMatchObject({ outcome: 'stopped', dedupe: 'shared' });
+    // Copies that found the stop in progress elsewhere came back (503, Retry-After) for the result.
+    const waited = answers.filter((a) => a.retries > 0);
+    process.stderr.write(`multi-instance burst: ${waited.length} deliveries answered 503-then-duplicate\n`);
+  });
+
+  it('killing redis-server mid-burst and starting it again: every delivery answered, every target stopped, at most one stop per instance', async () => {
+    const { inv, ids, body, headers } = delivery();
+    // The winner is slowed inside its stop, so the store dies while the claim is held.
+    emu.injectFault({ service: 'ecs', action: 'StopInvocation', latencyMs: 800, times: 3 });
+    let answered = 0;
+    let killed = false;
+    let restarted: Promise<void> | undefined;
+    const answers = await pool(Array.from({ length: 1000 }), 50, async (_, i) => {
+      if (i === 20 && !killed) {
+        killed = true;
+        await waitFor(() => instances.some((x) => x.lines.some((l) => l.includes('dedupe claim taken') && l.includes('"store":"shared"'))));
+        await redis.kill();
+      }
+      const a = await deliver(instances[i % 4]!.url, body, headers);
+      answered++;
+      if (answered === 500) restarted = redis.restart();
+      return a;
+    });
+    await restarted;
+    expect(answers).toHaveLength(1000);
+    expect(answers.every((a) => a.status === 200 && (a.outcome === 'stopped' || a.outcome === 'duplicate'))).toBe(true);
+    expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(ids.length);
+    // Without the store each instance dedupes on its own: each stops a chunk at most once.
+    const calls = stopCalls(inv.invokeId);
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(calls).toBeLessThanOrEqual(3 * instances.length);
+    const stops = answers.filter((a) => a.outcome === 'stopped');
+    expect(stops.length).toBeLessThanOrEqual(instances.length);
+    // One published event per stop (or its sink's warning, on a machine this busy), each
+    // saying whether the store was there for it.
+    const events = published(inv.invokeId);
+    const unpublished = instances.flatMap((x) => x.lines).filter((l) => l.includes('result event not published')).length;
+    expect(events.length + unpublished).toBe(stops.length);
+    expect(events.every((e) => e.data?.outcome === 'stopped')).toBe(true);
+    expect(events.filter((e) => e.data?.dedupe === 'unavailable').length).toBeGreaterThanOrEqual(1);
+    expect(instances.some((x) => x.lines.some((l) => l.includes('shared store unavailable')))).toBe(true);
+    process.stderr.write(`multi-instance outage: ${calls} StopInvocation for 3 chunks, ${stops.length} stops, dedupe ${JSON.stringify(count(events, (e) => e.data?.dedupe ?? '-'))}\n`);
+    // The store is back: a new delivery is shared again.
+    await waitFor(async () => (await deliver(instances[0]!.url, delivery().body, { 'idempotency-key': randomUUID() })).dedupe === 'shared');
+  });
+});
+
+describe.skipIf(skip)('the stop budget across three instances', () => {
+  let instances: Instance[] = [];
+  const WINDOW_S = 10;
+  beforeAll(async () => {
+    instances = await startInstances(3, emu, { REDIS_URL: redis.url, STORE_TIMEOUT_MS: '3000', STOP_BUDGET: `100/${WINDOW_S}s` });
+  }, 120_000);
+  afterAll(async () => {
+    await stopInstances(instances);
+  });
+
+  it('300 distinct instance stops with STOP_BUDGET=100 → exactly 100 stopped, 200 BudgetExceeded; after the window moves stops go through', async () => {
+    const ids = instanceIds(301, 'i-bud');
+    const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const answers = await pool(ids.slice(0, 300), 30, (id, i) =>
+      deliver(instances[i % 3]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [id] }), { 'idempotency-key': randomUUID() }),
+    );
+    // All 300 were counted in one window (its oldest spend never left it), so the count is the budget's alone.
+    expect(new Set(answers.map((a) => a.freesAt)).size, 'the window moved during the 300 stops (machine too slow)').toBe(1);
+    expect(count(answers, (a) => `${a.status} ${a.outcome} ${a.code ?? ''}`.trim())).toEqual({ '200 stopped': 100, '424 failed BudgetExceeded': 200 });
+    expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(100);
+    expect(stopCalls(inv.invokeId)).toBe(100);
+    expect(instances.every((x) => x.lines.some((l) => l.includes('stop budget exceeded') && l.includes(`"budget":"100/${WINDOW_S}s"`)))).toBe(true);
+
+    // Once the oldest spends leave the window, a new stop goes through.
+    const last = ids[300]!;
+    await waitFor(async () => {
+      const a = await deliver(instances[0]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [last] }), { 'idempotency-key': randomUUID() });
+      return a.outcome === 'stopped';
+    }, 30_000);
+    expect(emu.getInvocation(inv.invokeId)?.instances.find((i) => i.instanceId === last)?.status).toBe('Stopped');
+  });
+});
+
+function count<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
+/** Poll a condition (an event to wait for, not a fixed sleep). */
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export type { Answer };
