@@ -1,18 +1,16 @@
 import { parseBasicAuthList, type AuthConfig } from './auth/index.js';
 import { badStandardWebhooksSecrets } from './auth/standard-webhooks.js';
 import { ConfigError } from './errors.js';
+import type { LogLevel } from './log.js';
 import { validatorFor } from './schemas/validate.js';
 import { REGION_ID } from './schemas/stop-request.js';
-import { MAX_ERRORS_PATTERN, parseMaxErrors, type MaxErrors } from './stop/max-errors.js';
-import { BUDGET_PATTERN, parseBudget } from './store/budget.js';
-import type { RedisTarget } from './store/redis.js';
-import type { BudgetSpec } from './store/types.js';
+import { MAX_ERRORS_PATTERN, parseMaxErrors, type MaxErrors } from './schemas/max-errors.js';
+import { BUDGET_PATTERN, parseBudget, type BudgetSpec } from './schemas/budget.js';
 
 // Every variable the function reads (DESIGN §2.4), checked with ajv at start-up so a
 // typo stops the deploy's first invocation with a message naming the variable, instead
 // of surfacing later as a confusing ECS error.
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Config {
   targetRoleArn?: string;
@@ -269,6 +267,16 @@ function parseByCommand(value: string | undefined): Map<string, MaxErrors | 'off
     out.set(key, parsed);
   }
   return out;
+}
+
+/** Where the shared store is (REDIS_URL). */
+export interface RedisTarget {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls: boolean;
 }
 
 /** redis:// or rediss:// (TLS), with user:password (ACL, Redis 6+ / Tair) or :password, and /db. */

@@ -1,8 +1,9 @@
-import type { LogLevel } from './config.js';
 
 // One JSON object per line on stdout: FC ships stdout to SLS, where each field becomes
 // searchable. Redaction happens here, at the one place that writes, so no caller can
 // forget it.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -7,7 +7,7 @@ import { adminClient } from '../emulator/admin-client.js';
 import type { Emulator, InvocationState, SeedInvocation, TaskEvent } from '../emulator/index.js';
 import { loadConfig } from '../shared/config.js';
 import { cjsDefault } from '../shared/interop.js';
-import { allowedErrors, exceeds, parseMaxErrors } from '../shared/stop/max-errors.js';
+import { allowedErrors, exceeds, parseMaxErrors } from '../shared/schemas/max-errors.js';
 import type { GuardReport, ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
 import { emulator, instanceIds, repoRoot, startStack, type Stack } from './helpers/stack.js';

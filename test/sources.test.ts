@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../shared/errors.js';
 import { stopRequestSchema, sweepRequestSchema } from '../shared/schemas/stop-request.js';
-import { sourceSchemas } from '../shared/schemas/sources.js';
+import { sourceSchemas } from '../scripts/schemas.js';
 import { validatorFor } from '../shared/schemas/validate.js';
 import { repoRoot, sample, samplesDir } from './helpers/samples.js';
 import { adapt, type AdaptOptions } from '../shared/sources/index.js';

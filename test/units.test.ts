@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../shared/store/memory.js';
-import { budgetCost, limitWork, parseBudget } from '../shared/store/budget.js';
+import { parseBudget } from '../shared/schemas/budget.js';
+import { budgetCost, limitWork } from '../shared/store/budget.js';
 import type { Work } from '../shared/stop/resolve.js';
 import { pairKey } from '../shared/stop/stop.js';
 import { EcsError } from '../shared/ecs/errors.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { generateValidators, OUTPUT } from '../scripts/gen-validators.js';
-import { allSchemas } from '../shared/schemas/all.js';
+import { allSchemas } from '../scripts/schemas.js';
 import { validatorFor } from '../shared/schemas/validate.js';
 
 // The function validates with validators compiled ahead of time. They must be exactly what

@@ -1,7 +1,7 @@
 // Canonical rollout guard request (README "Rollout guard"), the same strictness as the
 // stop request: unknown fields are refused.
 
-import { MAX_ERRORS_PATTERN } from '../stop/max-errors.js';
+import { MAX_ERRORS_PATTERN } from './max-errors.js';
 import { INVOKE_ID, REGION_ID } from './stop-request.js';
 
 export const guardRequestSchema = {

@@ -4,7 +4,7 @@ import type { EcsApi, Invocation } from '../ecs/client.js';
 import type { RetryPolicy } from '../ecs/retry.js';
 import type { GuardReport, GuardWork, TargetResult } from '../types.js';
 import { listInvocations } from './list.js';
-import { allowedErrors, parseMaxErrors, type MaxErrors } from './max-errors.js';
+import { allowedErrors, parseMaxErrors, type MaxErrors } from '../schemas/max-errors.js';
 import type { Work } from './resolve.js';
 import { targetError } from './target-error.js';
 

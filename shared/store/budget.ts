@@ -1,24 +1,13 @@
 import type { Work } from '../stop/resolve.js';
 import { pairKey } from '../stop/stop.js';
 import type { TargetResult } from '../types.js';
+import type { BudgetSpec } from '../schemas/budget.js';
 import type { Stores } from './open.js';
-import type { BudgetSpec } from './types.js';
 
 // The blast-radius budget (STOP_BUDGET, e.g. `500/10m`): at most `limit` instance-stops
 // in any window of that length, counted in the shared store across every FC instance
-// (in this instance alone without one). Pure parts: parsing, counting, splitting work.
-
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
-export const BUDGET_PATTERN = '^[0-9]{1,7}/[0-9]{1,5}(s|m|h)$';
-
-export function parseBudget(text: string): BudgetSpec | undefined {
-  const m = /^([0-9]+)\/([0-9]+)(s|m|h)$/.exec(text);
-  if (!m) return undefined;
-  const limit = Number(m[1]);
-  const windowMs = Number(m[2]) * UNIT_MS[m[3] as keyof typeof UNIT_MS];
-  if (limit < 1 || windowMs < 1000 || windowMs > 7 * 86_400_000) return undefined;
-  return { limit, windowMs, text };
-}
+// (in this instance alone without one). Pure parts: counting and splitting work; the
+// setting itself is parsed in schemas/budget.ts.
 
 /** What one work item spends: each instance it names (a whole-invocation stop: those that came in, at least 1). */
 function cost(w: Work, alreadyStopped: ReadonlySet<string>): number {

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { MemoryStore, type MemoryLimits } from './memory.js';
-import type { RedisTarget } from './redis.js';
+import type { RedisTarget } from '../config.js';
 import type { IdempotencyStore } from './types.js';
 
 // Which store a request uses, and the rule that a store failing never blocks a stop:

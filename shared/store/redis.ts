@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisTarget } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BudgetGrant, BudgetSpec, ClaimResult, IdempotencyStore } from './types.js';
 
@@ -13,14 +14,6 @@ import type { BudgetGrant, BudgetSpec, ClaimResult, IdempotencyStore } from './t
 // (shared/dedupe.ts) treats any failure as "no store" for that request. Reconnection
 // runs in the background.
 
-export interface RedisTarget {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  db?: number;
-  tls: boolean;
-}
 
 /** Keys of one record share a hash tag, so a cluster (Tair proxy or cluster mode) keeps them in one slot. */
 const recordKey = (prefix: string, key: string) => `${prefix}{${createHash('sha256').update(key).digest('base64url')}}`;

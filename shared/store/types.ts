@@ -1,3 +1,6 @@
+import type { BudgetSpec } from '../schemas/budget.js';
+
+export type { BudgetSpec };
 // The persistence layer behind idempotency and the stop budget (DESIGN §4: duplicates
 // spread over many FC instances still make one stop per chunk; no misfiring rule stops
 // more than the budget). Two implementations: in memory (one FC instance) and
@@ -11,14 +14,6 @@ export type ClaimResult =
   | { state: 'completed'; record: string }
   /** Someone else holds the claim right now. */
   | { state: 'in-progress'; remainingMs: number };
-
-export interface BudgetSpec {
-  /** Instance-stops allowed in any window of `windowMs`. */
-  limit: number;
-  windowMs: number;
-  /** As configured, e.g. `500/10m`, for messages. */
-  text: string;
-}
 
 export interface BudgetGrant {
   /** How many of the asked-for instance-stops may go ahead (0…asked). */
