@@ -1,33 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FcHttpEvent, FcHttpResponse } from '../shared/fc.js';
 
 // Two pure translators, as FC 3.0 does them: an incoming HTTP request → the HTTP trigger
 // event the handler receives, and the handler's return value → the HTTP response.
-
-export interface FcHttpEvent {
-  version: 'v1';
-  rawPath: string;
-  headers: Record<string, string>;
-  queryParameters: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-  requestContext: {
-    accountId: string;
-    domainName: string;
-    domainPrefix: string;
-    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
-    requestId: string;
-    time: string;
-    timeEpoch: string;
-  };
-}
-
-export interface FcHttpResult {
-  statusCode?: number;
-  headers?: Record<string, string>;
-  body?: string;
-  isBase64Encoded?: boolean;
-}
+// The wire types are shared/fc.ts.
 
 // ignoreBOM: the body must reach the handler byte for byte (signatures cover a leading BOM).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -83,7 +60,7 @@ export function toFcEvent(req: IncomingMessage, body: Buffer, accountId: string,
 
 export function fromFcResult(result: unknown): { status: number; headers: Record<string, string>; body: Buffer } {
   if (typeof result === 'object' && result !== null && 'statusCode' in result) {
-    const r = result as FcHttpResult;
+    const r = result as Partial<FcHttpResponse>;
     const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
     return { status: r.statusCode ?? 200, headers: r.headers ?? {}, body };
   }

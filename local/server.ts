@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FcContext } from '../shared/fc.js';
 import { fromFcResult, toFcEvent } from './fc-http.js';
 
 // A local stand-in for the FC 3.0 runtime: one instance that runs `initialize` once, then
 // feeds every HTTP request to the handler as an HTTP trigger event, the way FC does.
 
-export interface FcContextLike {
-  requestId: string;
-  region: string;
-  accountId: string;
-  function: { name: string; timeout: number; handler: string; memory: number };
-}
 
 export interface LocalFunction {
-  handler(event: Buffer, context: FcContextLike): Promise<unknown>;
-  initialize?(context: FcContextLike): Promise<void>;
+  handler(event: Buffer, context: FcContext): Promise<unknown>;
+  initialize?(context: FcContext): Promise<void>;
 }
 
 /** An extra route: answers the request itself and returns true, or returns false to pass. */
@@ -46,7 +41,7 @@ export async function startLocalRuntime(fn: LocalFunction, options: LocalOptions
   const region = options.region ?? 'cn-hangzhou';
   const accountId = options.accountId ?? '1234567890123456';
   const fnInfo = { name: options.functionName ?? 'stop-invocation', timeout: options.timeoutSeconds ?? 60, handler: 'index.handler', memory: 128 };
-  const context = (requestId: string): FcContextLike => ({ requestId, region, accountId, function: fnInfo });
+  const context = (requestId: string): FcContext => ({ requestId, region, accountId, function: fnInfo });
 
   if (fn.initialize) await fn.initialize(context(randomUUID()));
 

@@ -4,6 +4,7 @@ import {
   StaticSTSCredentialsProvider,
 } from '@alicloud/credentials';
 import type { Config } from './config.js';
+import type { FcCredentials } from './fc.js';
 import type { Logger } from './log.js';
 
 // Where ECS credentials come from: the `@alicloud/credentials` default chain (or FC's
@@ -20,11 +21,6 @@ export interface CredentialSnapshot {
 }
 
 /** FC 3.0 `context.credentials`: the function role's STS keys, fresh each invocation. */
-export interface FcCredentials {
-  accessKeyId?: string;
-  accessKeySecret?: string;
-  securityToken?: string;
-}
 
 export class CredentialError extends Error {
   constructor(readonly code: string, message: string, readonly retryable: boolean) {

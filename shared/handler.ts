@@ -1,11 +1,12 @@
 import { hasRetryableFailure } from './events/result.js';
-import type { FcContext, Runtime } from './runtime.js';
-import { toHttpResponse, type HttpResponse } from './triggers/respond.js';
+import type { FcContext, FcHttpResponse } from './fc.js';
+import type { Runtime } from './runtime.js';
+import { toHttpResponse } from './triggers/respond.js';
 import type { ResultEvent } from './types.js';
 
 export interface FcFunction {
   initialize(context: FcContext): Promise<void>;
-  handler(event: Buffer, context: FcContext): Promise<HttpResponse | ResultEvent>;
+  handler(event: Buffer, context: FcContext): Promise<FcHttpResponse | ResultEvent>;
 }
 
 /**

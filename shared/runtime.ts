@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from './config.js';
-import { CredentialBroker, type FcCredentials } from './credentials.js';
+import { CredentialBroker } from './credentials.js';
 import { Dedupe } from './dedupe.js';
 import { EcsClient } from './ecs/client.js';
 import type { Verdict } from './events/result.js';
 import type { Sink } from './events/sink.js';
+import type { FcContext } from './fc.js';
 import { Logger, type LineWriter } from './log.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
 import { KmsSecrets, WebhookSecret } from './secrets.js';
@@ -15,14 +16,6 @@ import { Stores } from './store/open.js';
 // ECS clients, dedupe cache. Built once (in `initialize` when FC calls it) and reused by
 // every request the instance serves.
 
-/** The parts of the FC 3.0 context the function reads. */
-export interface FcContext {
-  requestId?: string;
-  region?: string;
-  accountId?: string;
-  credentials?: FcCredentials;
-  function?: { name?: string; timeout?: number };
-}
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { FcContext } from '../../shared/fc.js';
 
 // The function as FC 3.0 runs it: the CommonJS bundle loaded with require(), the
 // initializer once, then handler(event: Buffer, context) per invocation.
 
-export interface FcContext {
-  requestId: string;
-  region: string;
-  accountId: string;
-  function: { name: string; timeout: number; handler: string; memory: number; initializer: string };
-}
+export type { FcContext };
+
 
 export interface BundledFunction {
   initialize?(context: FcContext): Promise<void>;

@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import { guardRequestSchema } from '../schemas/guard-request.js';
 import { COMMAND_ID, INSTANCE_ID, INVOKE_ID, REGION_ID } from '../schemas/stop-request.js';
 import { toDetails, validatorFor } from '../schemas/validate.js';
-import { FAILED_STATUSES } from '../stop/guard.js';
+import { FAILED_INSTANCE } from '../statuses.js';
 import type { ErrorDetail, GuardRequest, GuardWork, SkippedTarget } from '../types.js';
 import { ownString } from './fields.js';
 
@@ -57,11 +57,11 @@ export function fromTaskEvent(
     return undefined;
   }
   const instance = instanceId !== undefined && new RegExp(INSTANCE_ID).test(instanceId) ? instanceId : undefined;
-  if (!FAILED_STATUSES.has(status)) {
+  if (!FAILED_INSTANCE.has(status)) {
     const skipped: SkippedTarget = {
       regionId,
       invokeId,
-      reason: `task event ${event.id}: the run ended ${status.slice(0, 40)}; the rollout guard acts only on failures (${[...FAILED_STATUSES].join(', ')})`,
+      reason: `task event ${event.id}: the run ended ${status.slice(0, 40)}; the rollout guard acts only on failures (${[...FAILED_INSTANCE].join(', ')})`,
     };
     if (instance) skipped.instanceId = instance;
     return { skipped };

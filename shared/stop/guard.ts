@@ -7,6 +7,7 @@ import { listInvocations } from './list.js';
 import { allowedErrors, parseMaxErrors, type MaxErrors } from '../schemas/max-errors.js';
 import type { Work } from './resolve.js';
 import { targetError } from './target-error.js';
+import { ENDED_INVOCATION, FAILED_INSTANCE, UNFINISHED_INSTANCE } from '../statuses.js';
 
 // The rollout guard: Cloud Assistant's missing MaxErrors. A task event fires after one
 // instance's run has ended, so there is nothing left to stop on that instance; instead the
@@ -15,10 +16,6 @@ import { targetError } from './target-error.js';
 // other request). Counting from ECS, not from events, keeps it right under duplicate, lost
 // and out-of-order events and across FC instances, with no store.
 
-/** Per-instance statuses that count as a failure (not Success; Cancelled/Terminated are stops). */
-export const FAILED_STATUSES: ReadonlySet<string> = new Set(['Failed', 'Error', 'Timeout', 'Invalid', 'Aborted']);
-/** Per-instance statuses that have not finished: what the guard stops. */
-export const UNFINISHED_STATUSES: ReadonlySet<string> = new Set(['Pending', 'Scheduled', 'Running']);
 /** Invocation tag that sets an invocation's own threshold (`N`, `N%`) or opts it out (`off`). */
 export const GUARD_TAG = 'rollout-max-errors';
 /** Instance ids listed in a report; the rest are counted. */
@@ -147,7 +144,7 @@ async function decide(
   }
   const instanceStatus = new Map(inv.instances.map((i) => [i.instanceId, i.invocationStatus]));
   const total = inv.instances.length;
-  const failed = inv.instances.filter((i) => i.invocationStatus !== undefined && FAILED_STATUSES.has(i.invocationStatus)).length;
+  const failed = inv.instances.filter((i) => i.invocationStatus !== undefined && FAILED_INSTANCE.has(i.invocationStatus)).length;
   const described: GuardReport = {
     ...base,
     commandId: inv.commandId,
@@ -165,9 +162,9 @@ async function decide(
   const tally = `${failed} of ${total} instance(s) failed; maxErrors ${chosen.max.text} (${chosen.source}) allows ${allowed}`;
   if (failed <= allowed) return { report: { ...judged, decision: 'below-threshold', message: `${tally}: below the threshold, nothing stopped` }, instanceStatus };
 
-  const unfinished = inv.instances.filter((i) => i.invocationStatus !== undefined && UNFINISHED_STATUSES.has(i.invocationStatus)).map((i) => i.instanceId);
+  const unfinished = inv.instances.filter((i) => i.invocationStatus !== undefined && UNFINISHED_INSTANCE.has(i.invocationStatus)).map((i) => i.instanceId);
   const periodic = inv.repeatMode !== undefined && inv.repeatMode !== 'Once';
-  const live = periodic ? !['Stopped', 'Stopping', 'Success', 'Failed', 'PartialFailed'].includes(inv.invocationStatus ?? '') : unfinished.length > 0;
+  const live = periodic ? !ENDED_INVOCATION.has(inv.invocationStatus ?? '') : unfinished.length > 0;
   const finished = total - unfinished.length;
   if (!live) {
     return { report: { ...judged, decision: 'nothing-to-stop', alreadyFinished: finished, message: `${tally}: over the threshold, but nothing is left to stop` }, instanceStatus };

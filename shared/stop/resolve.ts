@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../ecs/retry.js';
 import type { StopRequest, TargetResult } from '../types.js';
 import { listInvocations } from './list.js';
 import { targetError } from './target-error.js';
+import { LIVE_INSTANCE, LIVE_INVOKE_STATUSES } from '../statuses.js';
 
 // Requests → concrete work: (region, invocation, instances). A request that names an
 // invocation is taken as it is; one that names only instances is resolved through
@@ -28,10 +29,6 @@ export interface Resolved {
   calls: number;
 }
 
-/** Invocation-level statuses that can still have something to stop. */
-export const LIVE_INVOKE_STATUSES = ['Running', 'Pending', 'Scheduled'] as const;
-/** Instance-level statuses that mean "still going" (verification waits on the same set). */
-export const LIVE_INSTANCE: ReadonlySet<string> = new Set(['Running', 'Pending', 'Scheduled', 'Stopping']);
 
 export interface ResolveOptions {
   concurrency: number;

@@ -2,7 +2,7 @@ import { mapLimit } from '../concurrency.js';
 import type { EcsApi, Invocation } from '../ecs/client.js';
 import { withRetry, type RetryPolicy } from '../ecs/retry.js';
 import type { TargetError, TargetResult } from '../types.js';
-import { LIVE_INSTANCE } from './resolve.js';
+import { LIVE_INSTANCE, STOPPED_INSTANCE } from '../statuses.js';
 import { targetError } from './target-error.js';
 
 // StopInvocation's documented semantics: executions not yet started are cancelled, ones
@@ -14,8 +14,6 @@ import { targetError } from './target-error.js';
 //   InvalidInstanceId.NotFound            the invocation has no such instance (it rode along with a whole stop)
 //   Invocation.StillRunning (not retryable) ECS still reports it going after the grace period
 
-/** What a stop leaves behind: stopped while running, or cancelled before it started. */
-const STOPPED = new Set(['Stopped', 'Cancelled', 'Terminated']);
 
 export interface VerifyOptions {
   graceMs: number;
@@ -126,14 +124,14 @@ function judgeAll(targets: TargetResult[], invokeId: string, invocation: Invocat
 
 /** An instance status that speaks for itself even within a periodic invocation: a run going on, or one stopped. */
 function ownCounts(s: string | undefined): boolean {
-  return s === 'Running' || s === 'Stopping' || (s !== undefined && STOPPED.has(s));
+  return s === 'Running' || s === 'Stopping' || (s !== undefined && STOPPED_INSTANCE.has(s));
 }
 
 /** What ECS reports after the stop decides what we may say about each target. */
 function judge(t: TargetResult): TargetResult {
   const s = t.invocationStatus;
   if (s === undefined || s === '') return unavailable(t, { message: 'DescribeInvocations reported no status for this instance' });
-  if (STOPPED.has(s)) return t;
+  if (STOPPED_INSTANCE.has(s)) return t;
   if (LIVE_INSTANCE.has(s)) {
     return {
       ...t,

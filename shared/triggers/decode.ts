@@ -1,6 +1,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { DEFAULT_MAX_BODY_BYTES } from '../config.js';
 import { RequestError } from '../errors.js';
+import type { FcHttpEvent } from '../fc.js';
 import { isRecord } from '../sources/body.js';
 import type { TriggerKind } from '../types.js';
 
@@ -46,12 +47,13 @@ function base(trigger: TriggerKind): Omit<Decoded, 'body'> {
   return { trigger, method: 'INVOKE', headers: {}, query: {}, contentType: '' };
 }
 
+/** An FcHttpEvent as received: every field is checked before it is trusted. */
 interface HttpEvent {
-  headers?: Record<string, unknown>;
-  queryParameters?: Record<string, unknown>;
+  headers?: Partial<Record<string, unknown>>;
+  queryParameters?: Partial<Record<string, unknown>>;
   body?: unknown;
   isBase64Encoded?: unknown;
-  requestContext: { http: { method?: unknown; sourceIp?: unknown } };
+  requestContext: { http: { [K in keyof FcHttpEvent['requestContext']['http']]?: unknown } };
 }
 
 function isHttpEvent(v: unknown): v is HttpEvent {
