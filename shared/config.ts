@@ -7,7 +7,7 @@ import { REGION_ID } from './schemas/stop-request.js';
 import { MAX_ERRORS_PATTERN, parseMaxErrors, type MaxErrors } from './schemas/max-errors.js';
 import { BUDGET_PATTERN, parseBudget, type BudgetSpec } from './schemas/budget.js';
 
-// Every variable the function reads (DESIGN §2.4), checked with ajv at start-up so a
+// Every variable the function reads (README "Configuration"), checked with ajv at start-up so a
 // typo stops the deploy's first invocation with a message naming the variable, instead
 // of surfacing later as a confusing ECS error.
 

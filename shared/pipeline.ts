@@ -36,7 +36,8 @@ export interface Deps {
   emit?: (verdict: Verdict) => Promise<void>;
 }
 
-export interface Invocation extends Origin {
+/** One FC call of the handler: who is answering (Origin) and by when. Not a Cloud Assistant invocation. */
+export interface CallContext extends Origin {
   /**
    * Epoch ms by which every outbound call (STS, ECS) must be over; the answer follows within
    * PUBLISH_GRACE_MS (publishing the result may use that much), still inside FC's timeout.
@@ -49,9 +50,9 @@ export interface PipelineResult {
   verdict: Verdict;
 }
 
-export async function runPipeline(raw: Buffer | string | object, inv: Invocation, deps: Deps): Promise<PipelineResult> {
+export async function runPipeline(raw: Buffer | string | object, call: CallContext, deps: Deps): Promise<PipelineResult> {
   const started = Date.now();
-  const log = deps.log.child({ requestId: inv.requestId });
+  const log = deps.log.child({ requestId: call.requestId });
   let decoded: Decoded | undefined;
   let adapted: Adapted | undefined;
   let verdict: Verdict;
@@ -73,7 +74,7 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     adapted = checkPolicy(
       adapt(
         { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers, timer: decoded.timer },
-        { defaultRegion: inv.region },
+        { defaultRegion: call.region },
       ),
       deps.config,
     );
@@ -83,15 +84,15 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     const asked = adapted;
     // Copies waiting on this share its answer, even if it is the unexpected failure's.
     const work = (previous: Verdict | undefined) =>
-      execute(trigger, asked, inv, deps, previous, started, (s) => (stats = s)).catch((err: unknown) => refuse(err, trigger, asked, inv, started, log));
+      execute(trigger, asked, call, deps, previous, started, (s) => (stats = s)).catch((err: unknown) => refuse(err, trigger, asked, call, started, log));
     // Claimed in the store (this instance's, or the shared one): a copy gets the first
     // answer; a redelivery after a retryable failure runs again, re-stopping only what failed.
     verdict =
       key && deps.dedupe.enabled
-        ? await deps.dedupe.run(key, { ...inv, trigger, source: adapted.source, dedupeKey: adapted.dedupeKey }, work)
+        ? await deps.dedupe.run(key, { ...call, trigger, source: adapted.source, dedupeKey: adapted.dedupeKey }, work)
         : await work(undefined);
   } catch (err) {
-    verdict = refuse(err, decoded?.trigger ?? 'event', adapted, inv, started, log, !trusted);
+    verdict = refuse(err, decoded?.trigger ?? 'event', adapted, call, started, log, !trusted);
   }
 
   log.info('stop-invocation result', {
@@ -105,13 +106,13 @@ export async function runPipeline(raw: Buffer | string | object, inv: Invocation
     ecsCalls: stats.ecsCalls,
     attempts: stats.attempts,
     durationMs: Date.now() - started,
-    answerBy: new Date(inv.deadline + PUBLISH_GRACE_MS).toISOString(),
+    answerBy: new Date(call.deadline + PUBLISH_GRACE_MS).toISOString(),
     error: verdict.event.data.error,
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
   // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never
   // published; so are copies (duplicates, "in progress elsewhere"): one event per stop.
-  if (deps.emit && trusted && !isCopy(verdict)) await publishWithin(deps.emit(verdict), inv.deadline + PUBLISH_GRACE_MS - Date.now(), log);
+  if (deps.emit && trusted && !isCopy(verdict)) await publishWithin(deps.emit(verdict), call.deadline + PUBLISH_GRACE_MS - Date.now(), log);
   return { trigger: decoded?.trigger ?? 'event', verdict };
 }
 
@@ -126,7 +127,7 @@ async function admitHttp(decoded: Decoded, deps: Deps): Promise<AuthResult> {
 async function execute(
   trigger: Decoded['trigger'],
   adapted: Adapted,
-  inv: Invocation,
+  call: CallContext,
   deps: Deps,
   previous: Verdict | undefined,
   started: number,
@@ -138,7 +139,7 @@ async function execute(
     baseDelayMs: 100,
     maxDelayMs: 2000,
     attemptTimeoutMs: config.ecsTimeoutMs,
-    deadline: inv.deadline,
+    deadline: call.deadline,
     // Credentials (a cold AssumeRole) come out of the same per-invocation deadline.
     prepare: deps.ecs.prepare ? (deadline) => deps.ecs.prepare!(deadline) : undefined,
   };
@@ -157,12 +158,12 @@ async function execute(
   const alreadyStopped = new Set(
     (previous?.event.data.targets ?? []).filter((t) => t.status === 'stopped').map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
   );
-  const budgeted = await spendBudget(resolved.work, alreadyStopped, adapted, inv, deps);
+  const budgeted = await spendBudget(resolved.work, alreadyStopped, adapted, call, deps);
   const stopped = await stopAll(budgeted.work, deps.ecs, { ...stages, alreadyStopped, checkCovered: !config.verify });
   let targets: TargetResult[] = [...resolved.targets, ...stopped.targets];
   let verifyCalls = 0;
   if (config.verify && stopped.calls > 0) {
-    const verified = await verifyTargets(targets, deps.ecs, { ...stages, graceMs: config.verifyGraceMs, deadline: inv.deadline - 250 });
+    const verified = await verifyTargets(targets, deps.ecs, { ...stages, graceMs: config.verifyGraceMs, deadline: call.deadline - 250 });
     targets = verified.targets;
     verifyCalls = verified.calls;
   }
@@ -176,7 +177,7 @@ async function execute(
   report({ ecsCalls: resolved.calls + stopped.calls + verifyCalls, attempts: stopped.attempts });
 
   const verdict = buildResult({
-    origin: inv,
+    origin: call,
     trigger,
     source: adapted.source,
     dedupeKey: adapted.dedupeKey,
@@ -195,11 +196,11 @@ async function execute(
  * and targets already stopped cost nothing); what the budget does not cover is failed
  * BudgetExceeded, with the time the window frees up.
  */
-async function spendBudget(work: Work[], alreadyStopped: ReadonlySet<string>, adapted: Adapted, inv: Invocation, deps: Deps) {
+async function spendBudget(work: Work[], alreadyStopped: ReadonlySet<string>, adapted: Adapted, call: CallContext, deps: Deps) {
   const asked = deps.budget ? budgetCost(work, alreadyStopped) : 0;
   if (!deps.budget || asked === 0) return { work, refused: [] as TargetResult[], report: undefined };
   const spec = deps.budget.spec;
-  const take = await deps.budget.take(`${inv.accountId}/${inv.functionName}`, asked, inv.deadline);
+  const take = await deps.budget.take(`${call.accountId}/${call.functionName}`, asked, call.deadline);
   const report: BudgetReport = { limit: spec.text, scope: take.scope, asked, granted: take.granted, used: take.used, freesAt: new Date(take.freesAt).toISOString() };
   if (take.granted >= asked) return { work, refused: [] as TargetResult[], report };
   const where = take.scope === 'shared' ? 'across instances' : 'in this instance (no shared store)';
@@ -250,11 +251,11 @@ function cacheKey(adapted: Adapted): string | undefined {
 }
 
 
-function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, inv: Invocation, started: number, log: Logger, anonymous = false): Verdict {
+function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, call: CallContext, started: number, log: Logger, anonymous = false): Verdict {
   if (err instanceof RequestError) {
     const verdict = buildResult({
       anonymous,
-      origin: inv,
+      origin: call,
       trigger,
       source: adapted?.source,
       dedupeKey: adapted?.dedupeKey,
@@ -268,7 +269,7 @@ function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | un
   }
   log.error('unexpected failure', { error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
   const verdict = buildResult({
-    origin: inv,
+    origin: call,
     trigger,
     source: adapted?.source,
     targets: [],

@@ -1,10 +1,8 @@
-import openapiCore, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
-import * as $dara from '@darabonba/typescript';
 import type { AuthConfig } from './auth/index.js';
 import { webhookCredentials, webhookSecretValues, WEBHOOK_CREDENTIAL_VARIABLES, type Config } from './config.js';
 import { toEcsError } from './ecs/errors.js';
+import { RpcClient } from './ecs/rpc.js';
 import { RequestError } from './errors.js';
-import { cjsDefault } from './interop.js';
 import type { Logger } from './log.js';
 
 // Webhook credentials from KMS Secrets Manager (WEBHOOK_SECRET_NAME), so they never sit in
@@ -22,8 +20,6 @@ import type { Logger } from './log.js';
 // https://www.alibabacloud.com/help/en/kms/key-management-service/developer-reference/api-getsecretvalue
 
 const KMS_API_VERSION = '2016-01-20';
-const OpenApi = cjsDefault(openapiCore);
-type OpenApi = InstanceType<typeof OpenApi>;
 
 /** The shape `@alicloud/openapi-core` calls for keys (CredentialBroker.forOpenApi()). */
 export type OpenApiCredential = ReturnType<import('./credentials.js').CredentialBroker['forOpenApi']>;
@@ -43,27 +39,23 @@ export class SecretValueError extends Error {
 
 /** GetSecretValue against one region's KMS endpoint (kms[-vpc].<region>.aliyuncs.com or KMS_ENDPOINT). */
 export class KmsSecrets {
-  private readonly clients = new Map<string, OpenApi>();
+  private readonly rpc: RpcClient;
 
-  constructor(private readonly config: Pick<Config, 'kmsEndpoint' | 'ecsNetwork' | 'ecsTimeoutMs'>, private readonly credential: OpenApiCredential) {}
+  constructor(config: Pick<Config, 'kmsEndpoint' | 'ecsNetwork' | 'ecsTimeoutMs'>, credential: OpenApiCredential) {
+    this.rpc = new RpcClient({
+      product: 'kms',
+      version: KMS_API_VERSION,
+      endpoint: config.kmsEndpoint,
+      network: config.ecsNetwork,
+      timeoutMs: config.ecsTimeoutMs,
+      credential: () => credential,
+    });
+  }
 
   async getSecretValue(secretName: string, regionId: string): Promise<SecretValue> {
-    const params = new $OpenApiUtil.Params({
-      action: 'GetSecretValue',
-      version: KMS_API_VERSION,
-      protocol: this.config.kmsEndpoint?.protocol.toUpperCase() ?? 'HTTPS',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query({ SecretName: secretName }) });
-    const runtime = new $dara.RuntimeOptions({ readTimeout: this.config.ecsTimeoutMs, connectTimeout: this.config.ecsTimeoutMs });
     let answer: { body?: { SecretData?: unknown; SecretDataType?: unknown; VersionId?: unknown } };
     try {
-      answer = (await this.client(regionId).callApi(params, request, runtime)) as typeof answer;
+      answer = await this.rpc.call(regionId, 'GetSecretValue', { SecretName: secretName });
     } catch (err) {
       throw toEcsError(err);
     }
@@ -72,26 +64,6 @@ export class KmsSecrets {
     // Binary secrets come back base64-encoded; text secrets as they were stored.
     const data = body.SecretDataType === 'binary' ? Buffer.from(body.SecretData, 'base64').toString('utf8') : body.SecretData;
     return { data, versionId: typeof body.VersionId === 'string' ? body.VersionId : undefined };
-  }
-
-  private client(regionId: string): OpenApi {
-    let client = this.clients.get(regionId);
-    if (!client) {
-      const endpoint = this.config.kmsEndpoint?.host ?? OpenApiUtil.getEndpointRules('kms', regionId, 'regional', this.config.ecsNetwork, '');
-      client = new OpenApi(
-        new $OpenApiUtil.Config({
-          credential: this.credential as unknown as $OpenApiUtil.Config['credential'],
-          endpoint,
-          regionId,
-          protocol: this.config.kmsEndpoint?.protocol ?? 'https',
-          readTimeout: this.config.ecsTimeoutMs,
-          connectTimeout: this.config.ecsTimeoutMs,
-          userAgent: 'fc-stop-invocation',
-        }),
-      );
-      this.clients.set(regionId, client);
-    }
-    return client;
   }
 }
 

@@ -1,10 +1,10 @@
-// The contracts every stage shares (DESIGN §2). Kept free of I/O so adapters,
+// The contracts every stage shares (ARCHITECTURE §3). Kept free of I/O so adapters,
 // schemas and the result builder stay pure.
 
 export type TriggerKind = 'http' | 'event' | 'timer';
 export type SourceName = 'direct' | 'alertmanager' | 'grafana' | 'cloudmonitor' | 'eventbridge' | 'sweep';
 
-/** Canonical stop request (DESIGN §2.1): what every source adapter produces. */
+/** Canonical stop request (ARCHITECTURE §3): what every source adapter produces. */
 export interface StopRequest {
   regionId: string;
   invokeId?: string;
@@ -15,7 +15,7 @@ export interface StopRequest {
   reason?: string;
 }
 
-/** Watchdog sweep (DESIGN §2.2, timer trigger). */
+/** Watchdog sweep (ARCHITECTURE §3, timer trigger). */
 export interface SweepRequest {
   action: 'sweep';
   regionIds: string[];
@@ -103,7 +103,7 @@ export interface Adapted {
   sweep?: SweepRequest;
   /** Rollout guard evaluations (task events, `{"action":"guard"}` requests). */
   guards?: GuardWork[];
-  /** Per-source dedupe key (DESIGN §2.2); undefined when the payload has none. */
+  /** Per-source dedupe key (ARCHITECTURE §3); undefined when the payload has none. */
   dedupeKey?: string;
   /**
    * Parts of a multi-target payload (one alert of a group, one event of a batch) that
@@ -187,7 +187,7 @@ export interface BudgetReport {
   freesAt: string;
 }
 
-/** CloudEvents 1.0 result event (DESIGN §2.5). */
+/** CloudEvents 1.0 result event (ARCHITECTURE §3). */
 export interface ResultEvent {
   specversion: '1.0';
   id: string;

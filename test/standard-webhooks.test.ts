@@ -177,7 +177,7 @@ describe('Standard Webhooks through the local runtime, signed by the official li
 describe('secrets read exactly as the official library reads them', () => {
   const NOW = 1_800_000_000;
   const verifyWith = (secret: string, headers: Record<string, string>, body: string) =>
-    verifyStandardWebhook(headers, Buffer.from(body), [secret], NOW, 300);
+    verifyStandardWebhook({ headers, body: Buffer.from(body), secrets: [secret], nowSeconds: NOW, toleranceSeconds: 300 });
   const sign = (wh: Webhook, body: string) => ({ 'webhook-id': 'msg_p', 'webhook-timestamp': String(NOW), 'webhook-signature': wh.sign('msg_p', new Date(NOW * 1000), body) });
 
   // The cases its base64 decoder (@stablelib/base64) treats in its own way.

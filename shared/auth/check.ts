@@ -1,6 +1,15 @@
 // What one verifier makes of one credential the request presented. A verifier returns
 // `undefined` when the request does not carry its kind of credential at all.
 
+/** What an HMAC verifier reads: the request's headers and exact bytes, the secrets, the clock. */
+export interface SignedInput {
+  headers: Record<string, string>;
+  body: Buffer;
+  secrets: readonly string[];
+  nowSeconds: number;
+  toleranceSeconds: number;
+}
+
 export type CredentialMethod = 'standard-webhooks' | 'grafana-hmac' | 'bearer' | 'basic' | 'url-token';
 
 export interface Check {

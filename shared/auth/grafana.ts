@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { failed, passed, type Check } from './check.js';
+import { failed, passed, type Check, type SignedInput } from './check.js';
 import { safeEqual } from './compare.js';
 import { MAX_CREDENTIAL_CHARS, readFirst } from './headers.js';
 import { checkTimestamp } from './timestamp.js';
@@ -18,13 +18,7 @@ export const GRAFANA_TIMESTAMP_HEADERS = [
   'x-grafana-alerting-timestamp',
 ] as const;
 
-export function verifyGrafana(
-  headers: Record<string, string>,
-  body: Buffer,
-  secrets: readonly string[],
-  nowSeconds: number,
-  toleranceSeconds: number,
-): Check | undefined {
+export function verifyGrafana({ headers, body, secrets, nowSeconds, toleranceSeconds }: SignedInput): Check | undefined {
   const signature = readFirst(headers, GRAFANA_SIGNATURE_HEADERS);
   if (signature === undefined) return undefined;
   const path = `header ${signature.name}`;

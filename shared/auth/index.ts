@@ -10,7 +10,7 @@ import { verifyBearer, verifyUrlToken } from './tokens.js';
 
 export { parseBasicAuthList } from './basic.js';
 
-// Authentication of HTTP webhooks (DESIGN §2.3). Pure: no env, no logging, no I/O.
+// Authentication of HTTP webhooks (README "Security model"). Pure: no env, no logging, no I/O.
 //
 // The acceptance rule:
 //  1. Nothing configured (no WEBHOOK_SECRETS, WEBHOOK_TOKENS, WEBHOOK_BASIC_AUTH) and
@@ -117,8 +117,9 @@ function decide(input: AuthInput, config: AuthConfig): AuthResult {
     else notes.push({ path: check.path, message: 'this kind of credential is not configured here' });
   };
 
-  consider(verifyStandardWebhook(headers, body, secrets, now, tolerance), secrets.length > 0);
-  consider(verifyGrafana(headers, body, secrets, now, tolerance), secrets.length > 0);
+  const signed = { headers, body, secrets, nowSeconds: now, toleranceSeconds: tolerance };
+  consider(verifyStandardWebhook(signed), secrets.length > 0);
+  consider(verifyGrafana(signed), secrets.length > 0);
 
   const authorization = readAuthorization(headers);
   let badAuthorization = false;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { failed, passed, type Check } from './check.js';
+import { failed, passed, type Check, type SignedInput } from './check.js';
 import { safeEqual } from './compare.js';
 import { MAX_CREDENTIAL_CHARS, readField } from './headers.js';
 import { checkTimestamp } from './timestamp.js';
@@ -48,13 +48,7 @@ export function badStandardWebhooksSecrets(secrets: readonly string[]): number[]
   return secrets.flatMap((secret, n) => (secret.startsWith(SECRET_PREFIX) && standardWebhooksKey(secret) === undefined ? [n + 1] : []));
 }
 
-export function verifyStandardWebhook(
-  headers: Record<string, string>,
-  body: Buffer,
-  secrets: readonly string[],
-  nowSeconds: number,
-  toleranceSeconds: number,
-): Check | undefined {
+export function verifyStandardWebhook({ headers, body, secrets, nowSeconds, toleranceSeconds }: SignedInput): Check | undefined {
   const family = FAMILIES.find((f) => ['id', 'timestamp', 'signature'].some((part) => readField(headers, `${f}-${part}`) !== undefined));
   if (family === undefined) return undefined;
 

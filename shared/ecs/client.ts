@@ -1,4 +1,3 @@
-import openapiCore, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
 import * as $dara from '@darabonba/typescript';
 // Only the models this function uses: the full ECS client loads 3,453 of them (~400 ms).
 import { StopInvocationRequest } from '@alicloud/ecs20140526/dist/models/StopInvocationRequest.js';
@@ -6,17 +5,15 @@ import { StopInvocationResponse } from '@alicloud/ecs20140526/dist/models/StopIn
 import { DescribeInvocationsRequest } from '@alicloud/ecs20140526/dist/models/DescribeInvocationsRequest.js';
 import { DescribeInvocationsResponse } from '@alicloud/ecs20140526/dist/models/DescribeInvocationsResponse.js';
 import type { Config } from '../config.js';
-import { cjsDefault } from '../interop.js';
 import type { CredentialBroker } from '../credentials.js';
 import { EcsError, toEcsError } from './errors.js';
 import { clearStaleReadTimers } from './read-timers.js';
+import { RpcClient } from './rpc.js';
 
 // The two ECS calls the function makes, through the SDK's own request/response models
-// and `@alicloud/openapi-core`'s signer (ACS3-HMAC-SHA256), with one client per region.
+// and `@alicloud/openapi-core`'s signer (ACS3-HMAC-SHA256, ecs/rpc.ts), one client per region.
 
 const API_VERSION = '2014-05-26';
-const OpenApi = cjsDefault(openapiCore);
-type OpenApi = InstanceType<typeof OpenApi>;
 
 export interface Invocation {
   invokeId: string;
@@ -60,10 +57,18 @@ function tagMap(tags: Array<{ tagKey?: string; tagValue?: string }> | undefined)
 }
 
 export class EcsClient implements EcsApi {
-  private readonly clients = new Map<string, OpenApi>();
+  private readonly rpc: RpcClient;
 
-  constructor(private readonly config: Config, private readonly credentials: CredentialBroker) {
+  constructor(config: Config, private readonly credentials: CredentialBroker) {
     clearStaleReadTimers();
+    this.rpc = new RpcClient({
+      product: 'ecs',
+      version: API_VERSION,
+      endpoint: config.ecsEndpoint,
+      network: config.ecsNetwork,
+      timeoutMs: config.ecsTimeoutMs,
+      credential: () => credentials.forOpenApi(),
+    });
   }
 
   async stopInvocation(regionId: string, invokeId: string, instanceIds?: string[]) {
@@ -113,51 +118,14 @@ export class EcsClient implements EcsApi {
   }
 
   private async call(regionId: string, action: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const client = this.client(regionId);
-    const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) });
-    const params = new $OpenApiUtil.Params({
-      action,
-      version: API_VERSION,
-      protocol: this.config.ecsEndpoint?.protocol.toUpperCase() ?? 'HTTPS',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    // httpx applies connectTimeout as the socket's idle timeout for the whole exchange, so
-    // anything shorter than the read timeout would cut slow answers short.
-    const runtime = new $dara.RuntimeOptions({ readTimeout: this.config.ecsTimeoutMs, connectTimeout: this.config.ecsTimeoutMs });
     try {
-      return (await client.callApi(params, request, runtime)) as Record<string, unknown>;
+      return await this.rpc.call(regionId, action, query);
     } catch (err) {
       const e = toEcsError(err);
       // A session that expired early (clock skew, a short STS answer) must not stick.
       if (/^InvalidSecurityToken/.test(e.code)) this.credentials.invalidate();
       throw e;
     }
-  }
-
-  private client(regionId: string): OpenApi {
-    let client = this.clients.get(regionId);
-    if (!client) {
-      const endpoint = this.config.ecsEndpoint?.host ?? OpenApiUtil.getEndpointRules('ecs', regionId, 'regional', this.config.ecsNetwork, '');
-      client = new OpenApi(
-        new $OpenApiUtil.Config({
-          // Typed as the library's Credential class; any object with getCredential() is what it calls.
-          credential: this.credentials.forOpenApi() as unknown as $OpenApiUtil.Config['credential'],
-          endpoint,
-          regionId,
-          protocol: this.config.ecsEndpoint?.protocol ?? 'https',
-          readTimeout: this.config.ecsTimeoutMs,
-          connectTimeout: this.config.ecsTimeoutMs,
-          userAgent: 'fc-stop-invocation',
-        }),
-      );
-      this.clients.set(regionId, client);
-    }
-    return client;
   }
 }
 

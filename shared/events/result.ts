@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { httpStatusFor, retryCanHelp } from './status.js';
 import type { ErrorBody, GuardReport, Outcome, ResultData, ResultEvent, SourceName, TargetResult, TriggerKind } from '../types.js';
 
-// The record of what happened (DESIGN §2.5), with the HTTP status that tells the sender
+// The record of what happened (ARCHITECTURE §3), with the HTTP status that tells the sender
 // what to do next (decided in status.ts). Pure.
 
 export interface Origin {

@@ -1,4 +1,4 @@
-// Canonical stop request schema (DESIGN §2.1). Plain JSON Schema objects so they can
+// Canonical stop request schema (ARCHITECTURE §3). Plain JSON Schema objects so they can
 // be precompiled to standalone validators for the bundle.
 
 export const REGION_ID = '^[a-z]{2,}(-[a-z0-9]+){1,4}$';

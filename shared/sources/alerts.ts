@@ -55,8 +55,9 @@ export const NO_REGION =
 
 /**
  * Alert group → canonical requests. Each firing alert is a target; resolved alerts become
- * skipped entries. Any firing alert we cannot act on refuses the whole notification (400)
- * with its path, so the sender's configuration gets fixed rather than half-applied.
+ * skipped entries. A firing alert we cannot act on is reported with its path as a failed
+ * `InvalidTarget` target while the others are stopped (senders do not retry a 4xx); only
+ * a notification with nothing usable is refused (400).
  */
 export function adaptAlertGroup(
   kind: 'alertmanager' | 'grafana',

@@ -36,7 +36,7 @@ export function bodyKind(contentType: string): BodyKind | undefined {
 }
 
 /**
- * The source a JSON payload comes from, by shape (DESIGN §2.2):
+ * The source a JSON payload comes from, by shape (ARCHITECTURE §3):
  * `alerts` array → grafana (Grafana markers) or alertmanager (also ARMS);
  * `alertState` → cloudmonitor (legacy JSON callback);
  * `specversion`, or an array whose first item has one → eventbridge;

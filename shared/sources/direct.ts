@@ -9,7 +9,7 @@ import { checkGuardRequest } from './guard.js';
 let validate: ValidateFunction<StopRequest> | undefined;
 
 /**
- * The canonical request itself (DESIGN §2.1). Strict: unknown fields are refused so a
+ * The canonical request itself (ARCHITECTURE §3). Strict: unknown fields are refused so a
  * typo such as `instanceID` never silently widens or narrows a stop.
  */
 export function adaptDirect(input: SourceInput, value: unknown = parseJson(input.body), defaultRegion?: string): Adapted {

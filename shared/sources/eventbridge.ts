@@ -112,14 +112,7 @@ function isTaskEvent(event: CloudEvent, data: Record<string, unknown>): boolean 
 
 /** `{"action":"guard",…}` in a custom event's data; region defaults from the envelope. */
 function guardFromCanonical(event: CloudEvent, data: Record<string, unknown>, prefix: string, input: SourceInput, options: AdaptOptions, errors: ErrorDetail[]): GuardWork | undefined {
-  const candidate: Record<string, unknown> = { ...data };
-  if (candidate.regionId === undefined) {
-    const region = envelopeRegion(event, prefix)?.value ?? ownString(input.query, 'regionId') ?? options.defaultRegion;
-    if (region) candidate.regionId = region;
-  }
-  const dry = queryFlag(input.query.dryRun);
-  if (dry !== undefined && candidate.dryRun === undefined) candidate.dryRun = dry;
-  const request = checkGuardRequest(candidate, `${prefix}/data`, errors);
+  const request = checkGuardRequest(withDefaults(event, data, prefix, input, options), `${prefix}/data`, errors);
   return request ? { request, events: [{ id: event.id.slice(0, 200), source: event.source.slice(0, 200) }] } : undefined;
 }
 
@@ -179,6 +172,15 @@ function fromEcsEvent(event: CloudEvent, data: Record<string, unknown>, prefix: 
 
 /** A canonical request in `data`: strict like the direct source; region defaults from the envelope. */
 function fromCanonical(event: CloudEvent, data: Record<string, unknown>, prefix: string, input: SourceInput, options: AdaptOptions, errors: ErrorDetail[]): StopRequest | undefined {
+  const candidate = withDefaults(event, data, prefix, input, options);
+  validateStop ??= validatorFor<StopRequest>(stopRequestSchema);
+  if (validateStop(candidate)) return candidate;
+  errors.push(...toDetails(validateStop.errors, `${prefix}/data`));
+  return undefined;
+}
+
+/** A canonical request in `data`, with the region from the envelope (else the URL, else the function's) and `?dryRun`. */
+function withDefaults(event: CloudEvent, data: Record<string, unknown>, prefix: string, input: SourceInput, options: AdaptOptions): Record<string, unknown> {
   const candidate: Record<string, unknown> = { ...data };
   if (candidate.regionId === undefined) {
     const region = envelopeRegion(event, prefix)?.value ?? ownString(input.query, 'regionId') ?? options.defaultRegion;
@@ -186,10 +188,7 @@ function fromCanonical(event: CloudEvent, data: Record<string, unknown>, prefix:
   }
   const dry = queryFlag(input.query.dryRun);
   if (dry !== undefined && candidate.dryRun === undefined) candidate.dryRun = dry;
-  validateStop ??= validatorFor<StopRequest>(stopRequestSchema);
-  if (validateStop(candidate)) return candidate;
-  errors.push(...toDetails(validateStop.errors, `${prefix}/data`));
-  return undefined;
+  return candidate;
 }
 
 function envelopeRegion(event: CloudEvent, prefix: string): Found | undefined {

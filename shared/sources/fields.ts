@@ -2,7 +2,7 @@ import { INSTANCE_HARD_LIMIT } from '../schemas/stop-request.js';
 import type { ErrorDetail } from '../types.js';
 import { isRecord } from './body.js';
 
-// Where alert payloads carry the target (DESIGN §2.2): a list of places ("levels") read in
+// Where alert payloads carry the target (ARCHITECTURE §3): a list of places ("levels") read in
 // order — labels, then annotations, then the webhook URL's query string — each key
 // matched in snake or camel case. Every value found remembers the path it came from, so
 // a bad value is reported where the sender put it (`/alerts/1/labels/instance_id`).

@@ -8,7 +8,7 @@ import { dedupeKey, refuse } from './canonical.js';
 import { adaptDirect } from './direct.js';
 import type { AdaptOptions } from './options.js';
 
-// The watchdog sweep (DESIGN §2.2). An FC timer trigger delivers
+// The watchdog sweep (ARCHITECTURE §3). An FC timer trigger delivers
 // `{triggerTime, triggerName, payload}` where `payload` is the text configured on the
 // trigger; the decoder hands us that text as the body. It must be JSON: a sweep
 // `{"action":"sweep","regionIds":[...],"maxRunningSeconds":N}` or, for a scheduled stop,

@@ -1,7 +1,7 @@
 import type { BudgetSpec } from '../schemas/budget.js';
 
 export type { BudgetSpec };
-// The persistence layer behind idempotency and the stop budget (DESIGN §4: duplicates
+// The persistence layer behind idempotency and the stop budget (ARCHITECTURE §3: duplicates
 // spread over many FC instances still make one stop per chunk; no misfiring rule stops
 // more than the budget). Two implementations: in memory (one FC instance) and
 // Redis-compatible (Tair, ApsaraDB for Redis, Valkey) shared by every instance.
