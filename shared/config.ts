@@ -51,6 +51,8 @@ export interface Config {
   resultEventBus?: string;
   eventBridgeEndpoint?: { host: string; protocol: 'http' | 'https' };
   logLevel: LogLevel;
+  /** Fixed timing (TUNING unless a test overrides it). */
+  tuning: Tuning;
   guard: GuardConfig;
   /** Values that must never reach a log line (secrets from the environment). */
   secrets: string[];
@@ -61,6 +63,33 @@ export interface Config {
  * 128 MB instance parses with room to spare (README "Limits" has the measurement).
  */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Timing the function does not take from the environment: fixed in production, shortened
+ * by tests through RuntimeOptions.tuning so retries run in a fraction of the time.
+ */
+export interface Tuning {
+  /** Full-jitter backoff between ECS attempts: the first delay's cap, doubling up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Kept back from FC's function timeout: every outbound call must be over by then. */
+  deadlineMarginMs: number;
+  /** Of that margin, what publishing the result may still use (the answer is out by deadline + this). */
+  publishGraceMs: number;
+  /** Verification stops polling this long before the deadline, to leave time for the answer. */
+  verifyMarginMs: number;
+  /** FC's function timeout when the context does not say (FC always does). */
+  defaultTimeoutSeconds: number;
+}
+
+export const TUNING: Readonly<Tuning> = {
+  retryBaseMs: 100,
+  retryMaxMs: 2000,
+  deadlineMarginMs: 1000,
+  publishGraceMs: 500,
+  verifyMarginMs: 250,
+  defaultTimeoutSeconds: 60,
+};
 
 /** The rollout guard's thresholds (README "Rollout guard"). */
 export interface GuardConfig {
@@ -202,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultEventBus: raw.RESULT_EVENT_BUS,
     eventBridgeEndpoint: parseEndpoint(raw.EVENTBRIDGE_ENDPOINT, 'https'),
     logLevel: (raw.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    tuning: { ...TUNING },
     guard: {
       default: raw.ROLLOUT_MAX_ERRORS === undefined ? undefined : raw.ROLLOUT_MAX_ERRORS === 'off' ? 'off' : parseMaxErrors(raw.ROLLOUT_MAX_ERRORS),
       byCommand: parseByCommand(raw.ROLLOUT_MAX_ERRORS_BY_COMMAND),

@@ -40,7 +40,7 @@ export interface Deps {
 export interface CallContext extends Origin {
   /**
    * Epoch ms by which every outbound call (STS, ECS) must be over; the answer follows within
-   * PUBLISH_GRACE_MS (publishing the result may use that much), still inside FC's timeout.
+   * tuning.publishGraceMs (publishing the result may use that much), still inside FC's timeout.
    */
   deadline: number;
 }
@@ -106,13 +106,13 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
     ecsCalls: stats.ecsCalls,
     attempts: stats.attempts,
     durationMs: Date.now() - started,
-    answerBy: new Date(call.deadline + PUBLISH_GRACE_MS).toISOString(),
+    answerBy: new Date(call.deadline + deps.config.tuning.publishGraceMs).toISOString(),
     error: verdict.event.data.error,
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
   // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never
   // published; so are copies (duplicates, "in progress elsewhere"): one event per stop.
-  if (deps.emit && trusted && !isCopy(verdict)) await publishWithin(deps.emit(verdict), call.deadline + PUBLISH_GRACE_MS - Date.now(), log);
+  if (deps.emit && trusted && !isCopy(verdict)) await publishWithin(deps.emit(verdict), call.deadline + deps.config.tuning.publishGraceMs - Date.now(), log);
   return { trigger: decoded?.trigger ?? 'event', verdict };
 }
 
@@ -136,8 +136,8 @@ async function execute(
   const { config } = deps;
   const retry: RetryPolicy = {
     maxAttempts: config.ecsMaxAttempts,
-    baseDelayMs: 100,
-    maxDelayMs: 2000,
+    baseDelayMs: config.tuning.retryBaseMs,
+    maxDelayMs: config.tuning.retryMaxMs,
     attemptTimeoutMs: config.ecsTimeoutMs,
     deadline: call.deadline,
     // Credentials (a cold AssumeRole) come out of the same per-invocation deadline.
@@ -163,7 +163,7 @@ async function execute(
   let targets: TargetResult[] = [...resolved.targets, ...stopped.targets];
   let verifyCalls = 0;
   if (config.verify && stopped.calls > 0) {
-    const verified = await verifyTargets(targets, deps.ecs, { ...stages, graceMs: config.verifyGraceMs, deadline: call.deadline - 250 });
+    const verified = await verifyTargets(targets, deps.ecs, { ...stages, graceMs: config.verifyGraceMs, deadline: call.deadline - config.tuning.verifyMarginMs });
     targets = verified.targets;
     verifyCalls = verified.calls;
   }
@@ -214,12 +214,6 @@ async function spendBudget(work: Work[], alreadyStopped: ReadonlySet<string>, ad
 function isCopy(verdict: Verdict): boolean {
   return verdict.event.data.outcome === 'duplicate' || verdict.event.data.error?.code === IN_PROGRESS_CODE;
 }
-
-/**
- * Publishing may use part of the margin kept back from the function timeout, not all of it:
- * the answer is out by `deadline + PUBLISH_GRACE_MS` (logged as `answerBy`).
- */
-const PUBLISH_GRACE_MS = 500;
 
 /** The answer must not wait past the deadline for a sink; the sink logs its own outcome. */
 async function publishWithin(publishing: Promise<void>, budgetMs: number, log: Logger): Promise<void> {

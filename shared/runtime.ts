@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, type Config, type Tuning } from './config.js';
 import { CredentialBroker } from './credentials.js';
 import { Dedupe } from './dedupe.js';
 import { EcsClient } from './ecs/client.js';
@@ -21,11 +21,9 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Where log lines go (default stdout, which FC ships to SLS). */
   write?: LineWriter;
+  /** Timing overrides (config.ts TUNING); tests shorten the retry backoff with it. */
+  tuning?: Partial<Tuning>;
 }
-
-/** Time kept back from the function timeout to build and return the result. */
-const DEADLINE_MARGIN_MS = 1000;
-const DEFAULT_TIMEOUT_S = 60;
 
 export class Runtime {
   readonly config: Config;
@@ -45,7 +43,8 @@ export class Runtime {
   private webhookSecret?: WebhookSecret;
 
   constructor(options: RuntimeOptions = {}) {
-    this.config = loadConfig(options.env ?? process.env);
+    const config = loadConfig(options.env ?? process.env);
+    this.config = { ...config, tuning: { ...config.tuning, ...options.tuning } };
     this.log = new Logger(this.config.logLevel, this.config.secrets, {}, options.write);
     this.credentials = new CredentialBroker(this.config, this.log);
     this.ecs = new EcsClient(this.config, this.credentials);
@@ -97,7 +96,7 @@ export class Runtime {
 
   handle(event: Buffer | string | object, context: FcContext = {}): Promise<PipelineResult> {
     this.credentials.useFcCredentials(context.credentials);
-    const timeoutMs = (context.function?.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
+    const timeoutMs = (context.function?.timeout ?? this.config.tuning.defaultTimeoutSeconds) * 1000;
     const region = regionOf(context);
     const secret = this.secret(context);
     const accountId = context.accountId ?? process.env.FC_ACCOUNT_ID ?? 'local';
@@ -111,7 +110,7 @@ export class Runtime {
         region,
         accountId,
         functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
-        deadline: Date.now() + timeoutMs - DEADLINE_MARGIN_MS,
+        deadline: Date.now() + timeoutMs - this.config.tuning.deadlineMarginMs,
       },
       { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, budget: this.budget, emit: this.publish(), auth: secret && (() => secret.current()) },
     );

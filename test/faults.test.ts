@@ -11,6 +11,8 @@ let emu: Emulator;
 let stack: Stack | undefined;
 const REQUESTS = Number(process.env.FAULT_REQUESTS ?? 100);
 const ATTEMPTS = 3;
+/** Backoff shortened (shared/config.ts TUNING): these tests count attempts, they do not time them. */
+const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
 
 beforeAll(async () => {
   emu = await emulator();
@@ -84,7 +86,7 @@ const persistent: Array<{ name: string; fault: Fault; code: string; env?: Record
 describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () => {
   for (const f of persistent) {
     it(`${f.name}: every target failed and retryable, ${ATTEMPTS} attempts per chunk, 5xx`, async () => {
-      stack = await startStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env });
+      stack = await startStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST);
       emu.injectFault(f.fault);
       const runs = await storm(stack, 'p');
       await settle(f.fault);
@@ -104,7 +106,7 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
     });
 
     it(`${f.name}, transient (one failure per chunk at most): every target stopped after a retry`, async () => {
-      stack = await startStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), ECS_CONCURRENCY: '1', ...f.env });
+      stack = await startStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), ECS_CONCURRENCY: '1', ...f.env }, FAST);
       // Fail every other call: with one call in flight per request, no chunk fails twice in a row.
       let total = 0;
       const runs: Run[] = [];
@@ -126,7 +128,7 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
   }
 
   it('STS failure: AssumeRole 503 → every target failed and retryable, nothing reaches ECS', async () => {
-    stack = await startStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false' }, { warm: false });
+    stack = await startStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false' }, { warm: false, ...FAST });
     emu.injectFault({ service: 'sts', status: 503, code: 'ServiceUnavailable', message: 'STS is down' });
     const runs = await storm(stack, 's');
     checkInvariants(runs);

@@ -1,7 +1,7 @@
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../../local/server.js';
 import { createFunction, type FcFunction } from '../../shared/handler.js';
-import { Runtime } from '../../shared/runtime.js';
+import { Runtime, type RuntimeOptions } from '../../shared/runtime.js';
 import type { ResultEvent } from '../../shared/types.js';
 
 // The whole thing, for real: the ECS/STS emulator, a Runtime configured against it, the
@@ -42,6 +42,8 @@ export interface StackOptions {
   warm?: boolean;
   /** Extra local-runtime routes, e.g. the FC invoke API. */
   routes?: LocalOptions['routes'];
+  /** Timing overrides (shared/config.ts TUNING), e.g. a short retry backoff. */
+  tuning?: RuntimeOptions['tuning'];
 }
 
 export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
@@ -54,6 +56,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
   const lines: string[] = [];
   const runtime = new Runtime({
+    tuning: options.tuning,
     env: {
       ...process.env,
       ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,
