@@ -278,6 +278,9 @@ describe('s.yaml, rendered by the real Serverless Devs CLI (s preview)', () => {
     const env = propsOf(rendered.doc).environmentVariables!;
     expect(env).toMatchObject({ WEBHOOK_SECRET_NAME: secretName, WEBHOOK_TOKENS: '', WEBHOOK_SECRETS: '', WEBHOOK_BASIC_AUTH: '' });
     expect(rendered.stdout + rendered.stderr).not.toContain(token);
+    // The contrast that makes the check above mean something: a token in the environment is printed.
+    const leaky = await sPreview(sHome.home, { env: { WEBHOOK_TOKENS: token } });
+    expect(leaky.stdout + leaky.stderr).toContain(token);
 
     // The rendered environment, deployed against the emulator: the token lives only in KMS.
     emu.reset();
@@ -547,8 +550,15 @@ describe('the bundle (npm run build)', () => {
         external: '42',
         gzipBody: { decoded: true },
       });
-      // Out of the start-up parse: the real modules live in the deferred chunk.
-      expect(readFileSync(resolve(probeDir, 'function.js'), 'utf8')).not.toContain('xmlbuilder');
+      // Out of the start-up parse: the real modules live in the deferred chunk (each marker
+      // is checked on both sides, so a marker that is nowhere cannot pass for deferred).
+      const startup = readFileSync(resolve(probeDir, 'function.js'), 'utf8');
+      const deferred = readFileSync(resolve(probeDir, 'deferred.chunk.js'), 'utf8');
+      // xmlbuilder, sax (xml2js), lodash, moment: strings from each library's own source.
+      for (const marker of ['Missing CDATA text', 'Non-whitespace before first tag', '__lodash_hash_undefined__', 'recognized RFC2822']) {
+        expect(startup.includes(marker), `${marker} in function.js`).toBe(false);
+        expect(deferred.includes(marker), `${marker} in deferred.chunk.js`).toBe(true);
+      }
     } finally {
       rmSync(probeDir, { recursive: true, force: true });
     }
