@@ -31,7 +31,7 @@ export interface Deps {
   /** STOP_BUDGET, when configured. */
   budget?: StopBudget;
   /** The current webhook credentials when they can change (KMS, shared/secrets.ts); else config.auth. */
-  auth?: () => Promise<AuthConfig>;
+  auth?: (deadline: number) => Promise<AuthConfig>;
   /** Called with every result, after the response is decided; failures are theirs to log. */
   emit?: (verdict: Verdict) => Promise<void>;
 }
@@ -62,7 +62,7 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
 
   try {
     decoded = decodeEvent(raw, deps.config.maxBodyBytes);
-    const auth = decoded.trigger === 'http' ? await admitHttp(decoded, deps) : undefined;
+    const auth = decoded.trigger === 'http' ? await admitHttp(decoded, deps, call.deadline) : undefined;
     trusted = true;
     let query: CheckedQuery = {};
     if (decoded.trigger === 'http' && auth) {
@@ -73,7 +73,7 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
     }
     adapted = checkPolicy(
       adapt(
-        { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers, timer: decoded.timer },
+        { trigger: decoded.trigger, body: decoded.body, contentType: decoded.contentType, query, headers: decoded.headers, timer: decoded.timer, deliveryId: deliveryIdOf(decoded, auth) },
         { defaultRegion: call.region },
       ),
       deps.config,
@@ -116,11 +116,24 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
   return { trigger: decoded?.trigger ?? 'event', verdict };
 }
 
+/**
+ * The delivery id that keys dedupe for the direct source. A token covers the whole request,
+ * so `Idempotency-Key` (else a Standard Webhooks id) is the sender's word. A signature
+ * covers only what it signed: its own message id, or else the signed bytes themselves, so a
+ * replay with a fresh unsigned header is still the same delivery.
+ */
+function deliveryIdOf(decoded: Decoded, auth: AuthResult | undefined): string | undefined {
+  if (decoded.trigger !== 'http' || !auth) return undefined;
+  if (!auth.coversUrl) return auth.messageId ?? `sha256:${createHash('sha256').update(decoded.body).digest('hex').slice(0, 32)}`;
+  const h = decoded.headers;
+  return h['idempotency-key'] ?? h['webhook-id'] ?? h['svix-id'];
+}
+
 /** The HTTP envelope and its credentials: everything checked before the caller is known. */
-async function admitHttp(decoded: Decoded, deps: Deps): Promise<AuthResult> {
+async function admitHttp(decoded: Decoded, deps: Deps, deadline: number): Promise<AuthResult> {
   checkHttpEnvelope(decoded, deps.config.maxBodyBytes);
   // KMS-backed credentials (WEBHOOK_SECRET_NAME) are read only for an acceptable envelope.
-  const config = deps.auth ? await deps.auth() : deps.config.auth;
+  const config = deps.auth ? await deps.auth(deadline) : deps.config.auth;
   return authenticate({ headers: decoded.headers, query: decoded.query, rawBody: decoded.body }, config);
 }
 
@@ -158,7 +171,15 @@ async function execute(
   const alreadyStopped = new Set(
     (previous?.event.data.targets ?? []).filter((t) => t.status === 'stopped').map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
   );
-  const budgeted = await spendBudget(resolved.work, alreadyStopped, adapted, call, deps);
+  // A redelivery after a retryable failure already paid for what failed: it must not pay
+  // again (a retry that can fix the stop would otherwise turn into BudgetExceeded).
+  const paid = new Set([
+    ...alreadyStopped,
+    ...(previous?.event.data.targets ?? [])
+      .filter((t) => t.status === 'failed' && t.error?.retryable)
+      .map((t) => pairKey(t.regionId, t.invokeId, t.instanceId)),
+  ]);
+  const budgeted = await spendBudget(resolved.work, paid, adapted, call, deps);
   const stopped = await stopAll(budgeted.work, deps.ecs, { ...stages, alreadyStopped, checkCovered: !config.verify });
   let targets: TargetResult[] = [...resolved.targets, ...stopped.targets];
   let verifyCalls = 0;
@@ -193,11 +214,11 @@ async function execute(
 
 /**
  * STOP_BUDGET: the instance-stops this request is about to make are spent first (dry runs
- * and targets already stopped cost nothing); what the budget does not cover is failed
+ * and targets already stopped or paid for by an earlier attempt cost nothing); what the budget does not cover is failed
  * BudgetExceeded, with the time the window frees up.
  */
-async function spendBudget(work: Work[], alreadyStopped: ReadonlySet<string>, adapted: Adapted, call: CallContext, deps: Deps) {
-  const asked = deps.budget ? budgetCost(work, alreadyStopped) : 0;
+async function spendBudget(work: Work[], paid: ReadonlySet<string>, adapted: Adapted, call: CallContext, deps: Deps) {
+  const asked = deps.budget ? budgetCost(work, paid) : 0;
   if (!deps.budget || asked === 0) return { work, refused: [] as TargetResult[], report: undefined };
   const spec = deps.budget.spec;
   const take = await deps.budget.take(`${call.accountId}/${call.functionName}`, asked, call.deadline);
@@ -205,7 +226,7 @@ async function spendBudget(work: Work[], alreadyStopped: ReadonlySet<string>, ad
   if (take.granted >= asked) return { work, refused: [] as TargetResult[], report };
   const where = take.scope === 'shared' ? 'across instances' : 'in this instance (no shared store)';
   const message = `STOP_BUDGET ${spec.text} is spent ${where}: ${take.used} instance-stops in the window; capacity frees at ${report.freesAt}`;
-  const limited = limitWork(work, take.granted, alreadyStopped, message, Math.max(0, take.freesAt - Date.now()));
+  const limited = limitWork(work, take.granted, paid, message, Math.max(0, take.freesAt - Date.now()));
   deps.log.warn('stop budget exceeded', { budget: spec.text, scope: take.scope, source: adapted.source, dedupeKey: adapted.dedupeKey, asked, granted: take.granted, refused: limited.refused.length, freesAt: report.freesAt });
   return { ...limited, report };
 }

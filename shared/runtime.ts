@@ -112,7 +112,7 @@ export class Runtime {
         functionName: context.function?.name ?? process.env.FC_FUNCTION_NAME ?? 'stop-invocation',
         deadline: Date.now() + timeoutMs - this.config.tuning.deadlineMarginMs,
       },
-      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, budget: this.budget, emit: this.publish(), auth: secret && (() => secret.current()) },
+      { config: this.config, log: this.log, ecs: this.ecs, dedupe: this.dedupe, budget: this.budget, emit: this.publish(), auth: secret && ((deadline: number) => secret.current(deadline)) },
     );
   }
 

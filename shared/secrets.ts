@@ -79,7 +79,9 @@ export function parseSecretValue(text: string): ReturnType<typeof webhookCredent
   const values: Record<string, string> = {};
   for (const [key, v] of Object.entries(value)) {
     if (!(WEBHOOK_CREDENTIAL_VARIABLES as readonly string[]).includes(key)) {
-      throw new SecretValueError(`the secret value has an unknown key '${key.slice(0, 40)}'; allowed: ${WEBHOOK_CREDENTIAL_VARIABLES.join(', ')}`);
+      // A misspelt variable name is worth showing; anything else might be a credential pasted as a key.
+      const shown = /^[A-Z][A-Z_]{0,39}$/.test(key) ? `'${key}'` : `(entry ${Object.keys(value).indexOf(key) + 1}, not shown)`;
+      throw new SecretValueError(`the secret value has an unknown key ${shown}; allowed: ${WEBHOOK_CREDENTIAL_VARIABLES.join(', ')}`);
     }
     if (typeof v !== 'string') throw new SecretValueError(`${key} in the secret value must be a string (a comma list, as in the environment)`);
     if (v.trim() !== '') values[key] = v.trim();
@@ -126,21 +128,30 @@ export class WebhookSecret {
     }
   }
 
-  async current(): Promise<AuthConfig> {
+  /**
+   * The credentials to check a request with. A value already held is answered at once, and
+   * a due refresh runs behind it (a slow KMS never holds up a stop); with none held, the
+   * read waits at most until `deadline`.
+   */
+  async current(deadline?: number): Promise<AuthConfig> {
     const cached = this.cached;
     const t = this.now();
     if (cached && (t < cached.fetchedAt + this.options.refreshMs || t < this.retryAt)) return cached.auth;
-    this.inflight ??= this.refresh().finally(() => {
+    const reading = (this.inflight ??= this.refresh().finally(() => {
       this.inflight = undefined;
-    });
-    try {
-      return await this.inflight;
-    } catch (err) {
-      if (cached) {
+    }));
+    if (cached) {
+      reading.catch((err: unknown) => {
         this.retryAt = this.now() + Math.min(this.options.refreshMs, RETRY_AFTER_FAILURE_MS);
         this.options.log.warn('webhook secret refresh failed; using the value read before', { kms: this.options.name, version: cached.versionId, error: err instanceof Error ? err.message : String(err) });
-        return cached.auth;
-      }
+      });
+      return cached.auth;
+    }
+    try {
+      return await withinDeadline(reading, deadline);
+    } catch (err) {
+      // Said in full in the log only: the caller is not authenticated yet.
+      this.options.log.error('webhook secret unavailable', { kms: this.options.name, error: err instanceof Error ? err.message : String(err) });
       throw refusal(err);
     }
   }
@@ -164,11 +175,36 @@ export class WebhookSecret {
   }
 }
 
-/** No secret value held: the request cannot be authenticated, so say why without guessing. */
+class KmsDeadline extends Error {
+  constructor() {
+    super('KMS did not answer before the request deadline');
+    this.name = 'KmsDeadline';
+  }
+}
+
+/** The read, or a retryable failure when the request's deadline comes first. */
+function withinDeadline<T>(reading: Promise<T>, deadline: number | undefined): Promise<T> {
+  if (deadline === undefined) return reading;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KmsDeadline()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([reading, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * No secret value held: the request cannot be authenticated. The caller is anonymous, so
+ * the answer names a code and nothing configured; the reason is in the log line above.
+ */
 function refusal(err: unknown): RequestError {
-  if (err instanceof SecretValueError) return new RequestError(424, 'WebhookSecret.Invalid', `the secret named by WEBHOOK_SECRET_NAME cannot be used: ${err.message}`);
+  if (err instanceof SecretValueError) {
+    return new RequestError(424, 'WebhookSecret.Invalid', 'the webhook credentials cannot be used; see the function log for this request id');
+  }
+  if (err instanceof KmsDeadline) {
+    return new RequestError(503, 'KMS.Timeout', 'the webhook credentials could not be read in time; retry', [], { 'retry-after': '5' });
+  }
   const e = toEcsError(err);
-  const message = `the webhook credentials could not be read from KMS (${e.code}); see the function log`;
+  const message = `the webhook credentials could not be read (${e.code}); see the function log for this request id`;
   if (e.retryable) return new RequestError(503, `KMS.${e.code}`.replace(/^KMS\.KMS\./, 'KMS.'), message, [], { 'retry-after': '5' });
   return new RequestError(424, `KMS.${e.code}`.replace(/^KMS\.KMS\./, 'KMS.'), message);
 }

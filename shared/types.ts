@@ -125,6 +125,11 @@ export interface SourceInput {
   query: Record<string, string>;
   /** Headers, lower-cased names (http only). */
   headers: Record<string, string>;
+  /**
+   * The sender's id for this delivery, from what the credential covers only (pipeline.ts
+   * `deliveryIdOf`): never an unsigned header of a signed request.
+   */
+  deliveryId?: string;
   /** The timer trigger that fired (timer only): its name and scheduled time identify the run. */
   timer?: { triggerName: string; triggerTime: string };
 }

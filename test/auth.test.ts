@@ -75,7 +75,7 @@ describe('Standard Webhooks', () => {
   const cfg = config({ webhookSecrets: [SECRET_A] });
 
   it('accepts a request signed with the whsec_ secret', () => {
-    expect(authenticate(input({ headers: standardHeaders(KEY_A) }), cfg)).toEqual({ method: 'standard-webhooks', coversUrl: false });
+    expect(authenticate(input({ headers: standardHeaders(KEY_A) }), cfg)).toEqual({ method: 'standard-webhooks', coversUrl: false, messageId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' });
   });
 
   it('accepts when one of several signatures in the header is valid, ignoring other versions', () => {

@@ -11,7 +11,7 @@ import { Logger } from '../shared/log.js';
 import { httpStatusFor } from '../shared/events/status.js';
 import { RetryableStopError } from '../shared/handler.js';
 import type { ResultEvent, TargetError, TargetResult } from '../shared/types.js';
-import { emulator, instanceIds, repoRoot, sample, startStack, type Stack } from './helpers/stack.js';
+import { answerBy, emulator, instanceIds, repoRoot, sample, startStack, type Stack } from './helpers/stack.js';
 
 // Issue #10: never claim a stop that did not happen, and never stop what is healthy. Each
 // numbered case of the issue through the real SDKs and the emulator, asserting the result
@@ -258,12 +258,6 @@ describe('4. the watchdog never cancels a healthy periodic task', () => {
   });
 });
 
-/** The summary line's `answerBy`: the deadline the function computed for its answer. */
-function answerBy(s: Stack): number {
-  const line = s.lines.map((l) => JSON.parse(l) as { msg: string; answerBy?: string }).filter((l) => l.msg === 'stop-invocation result').at(-1);
-  expect(line?.answerBy).toEqual(expect.any(String));
-  return Date.parse(line!.answerBy!);
-}
 
 describe('5. the answer always comes before the FC timeout', () => {
   // The issue's numbers: FC timeout 3 s, ECS_TIMEOUT_MS 1900, STS and ECS each answering in 1.85 s.

@@ -19,7 +19,9 @@ export interface Check {
   path: string;
   /** Why it did not verify. Never contains the credential, a signature or a secret. */
   reason: string;
+  /** The message id the signature covers (Standard Webhooks `webhook-id`), when it verified. */
+  messageId?: string;
 }
 
-export const passed = (method: CredentialMethod, path: string): Check => ({ method, ok: true, path, reason: '' });
+export const passed = (method: CredentialMethod, path: string, messageId?: string): Check => ({ method, ok: true, path, reason: '', ...(messageId ? { messageId } : {}) });
 export const failed = (method: CredentialMethod, path: string, reason: string): Check => ({ method, ok: false, path, reason });

@@ -67,6 +67,8 @@ export interface AuthResult {
    * so the URL is as trusted as the body.
    */
   coversUrl: boolean;
+  /** The delivery id a verified signature covers (Standard Webhooks `webhook-id`/`svix-id`). */
+  messageId?: string;
 }
 
 /** Credentials that authenticate the whole request, URL included. */
@@ -134,7 +136,10 @@ function decide(input: AuthInput, config: AuthConfig): AuthResult {
   consider(verifyUrlToken(query, tokens), tokens.length > 0);
 
   const verified = checked.filter((c) => c.ok);
-  if (verified.length > 0) return { method: verified[0].method, coversUrl: verified.some((c) => URL_COVERING.has(c.method)) };
+  if (verified.length > 0) {
+    const messageId = verified.find((c) => c.messageId)?.messageId;
+    return { method: verified[0].method, coversUrl: verified.some((c) => URL_COVERING.has(c.method)), ...(messageId ? { messageId } : {}) };
+  }
 
   const failures = checked.filter((c) => !c.ok);
   if (config.allowUnauthenticated && failures.length === 0 && !badAuthorization) return { method: 'unauthenticated', coversUrl: true };

@@ -81,5 +81,5 @@ export function verifyStandardWebhook({ headers, body, secrets, nowSeconds, tole
     const expected = createHmac('sha256', key).update(prefix).update(body).digest('base64');
     for (const candidate of presented) hit = safeEqual(candidate, expected) || hit;
   }
-  return hit ? passed(METHOD, `header ${names.signature}`) : failed(METHOD, `header ${names.signature}`, 'does not match the request');
+  return hit ? passed(METHOD, `header ${names.signature}`, id) : failed(METHOD, `header ${names.signature}`, 'does not match the request');
 }

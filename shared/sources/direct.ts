@@ -14,8 +14,8 @@ let validate: ValidateFunction<StopRequest> | undefined;
  */
 export function adaptDirect(input: SourceInput, value: unknown = parseJson(input.body), defaultRegion?: string): Adapted {
   const candidate: unknown = isRecord(value) ? withDefaults(value, input, defaultRegion) : value;
-  // Idempotency-Key, else the Standard Webhooks message id (also sent by Svix-style senders).
-  const idempotencyKey = input.headers['idempotency-key'] ?? input.headers['webhook-id'] ?? input.headers['svix-id'];
+  // Idempotency-Key or the signed message id, as the pipeline chose it from what the credential covers.
+  const idempotencyKey = input.deliveryId;
   const key = idempotencyKey ? `direct:${idempotencyKey.slice(0, 200)}` : undefined;
   if (isRecord(value) && value.action === 'guard') {
     // The rollout guard asked for by an operator or a custom source (README "Rollout guard").

@@ -57,6 +57,9 @@ export function fromTaskEvent(
     return undefined;
   }
   const instance = instanceId !== undefined && new RegExp(INSTANCE_ID).test(instanceId) ? instanceId : undefined;
+  // Every id that came in is in the result: one that is not an instance id is reported, and
+  // the guard still counts from ECS (it never needed this id to decide).
+  if (instanceId !== undefined && instance === undefined) errors.push({ path: `${base}/instanceId`, message: `must match pattern "${INSTANCE_ID}"` });
   if (!FAILED_INSTANCE.has(status)) {
     const skipped: SkippedTarget = {
       regionId,

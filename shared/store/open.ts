@@ -7,6 +7,9 @@ import type { IdempotencyStore } from './types.js';
 // every call to the shared store has its own short timeout, and a failure (unreachable,
 // slow, refusing) is answered by the caller as if there were no shared store.
 
+/** How long a failed shared store is left alone (the claim and the budget of one request, at least). */
+const SKIP_AFTER_FAILURE_MS = 1000;
+
 export interface StoreSettings {
   redis?: RedisTarget;
   timeoutMs: number;
@@ -18,6 +21,8 @@ export class Stores {
   readonly local: MemoryStore;
   private shared?: Promise<IdempotencyStore>;
   private failures = 0;
+  /** After a failure the shared store is skipped this long, so one request never waits on it twice. */
+  private skipUntil = 0;
 
   constructor(private readonly settings: StoreSettings, private readonly log: Logger, private readonly prefix: string) {
     this.local = new MemoryStore(settings.memory);
@@ -41,7 +46,7 @@ export class Stores {
     const target = this.settings.redis;
     if (!target) return { ok: false };
     const budgetMs = Math.min(this.settings.timeoutMs, deadline - Date.now());
-    if (budgetMs <= 0) return { ok: false };
+    if (budgetMs <= 0 || Date.now() < this.skipUntil) return { ok: false };
     let timer: NodeJS.Timeout | undefined;
     try {
       this.shared ??= import('./redis.js').then((m) => new m.RedisStore(target, { timeoutMs: this.settings.timeoutMs, prefix: this.prefix, log: this.log }));
@@ -54,6 +59,7 @@ export class Stores {
       return { ok: true, value };
     } catch (err) {
       this.failures++;
+      this.skipUntil = Date.now() + Math.max(SKIP_AFTER_FAILURE_MS, this.settings.timeoutMs);
       this.log.warn('shared store unavailable; going ahead without it', {
         operation: what,
         error: err instanceof Error ? { name: err.name, message: err.message } : String(err),

@@ -44,6 +44,8 @@ export interface StackOptions {
   routes?: LocalOptions['routes'];
   /** Timing overrides (shared/config.ts TUNING), e.g. a short retry backoff. */
   tuning?: RuntimeOptions['tuning'];
+  /** The FC function timeout the local runtime puts on the context (default 60 s). */
+  timeoutSeconds?: number;
 }
 
 export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
@@ -73,7 +75,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     },
   });
   const fn = createFunction(() => runtime);
-  const local = await startLocalRuntime(options.warm === false ? { handler: fn.handler } : fn, { port: 0, accountId: emu.accountId, routes: options.routes });
+  const local = await startLocalRuntime(options.warm === false ? { handler: fn.handler } : fn, { port: 0, accountId: emu.accountId, routes: options.routes, timeoutSeconds: options.timeoutSeconds });
   const context = { requestId: 'req-test', region: 'cn-hangzhou', accountId: emu.accountId, function: { name: 'stop-invocation', timeout: 30 } };
 
   return {
@@ -121,4 +123,11 @@ export function assertNoSecrets(lines: string[], secrets: Array<string | undefin
 /** Instance ids that look real: i- + 20 lowercase alphanumerics. */
 export function instanceIds(n: number, prefix = 'i-bp1'): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(17, '0')}`);
+}
+
+/** The last summary line's `answerBy`: the deadline the function computed for its answer. */
+export function answerBy(s: Pick<Stack, 'lines'>): number {
+  const line = s.lines.map((l) => JSON.parse(l) as { msg: string; answerBy?: string }).filter((l) => l.msg === 'stop-invocation result').at(-1);
+  if (!line?.answerBy) throw new Error('no summary line with answerBy was logged');
+  return Date.parse(line.answerBy);
 }
