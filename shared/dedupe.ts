@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asDuplicate, buildResult, hasRetryableFailure, type Origin, type Verdict } from './events/result.js';
+import { asDuplicate, buildResult, retryWanted, type Origin, type Verdict } from './events/result.js';
 import type { Logger } from './log.js';
 import { decodeVerdict, encodeVerdict } from './store/codec.js';
 import type { Stores } from './store/open.js';
@@ -99,7 +99,7 @@ export class Dedupe {
     }
 
     // A retry can improve this answer (a retryable target, or our own 5xx): free the key for it.
-    const again = hasRetryableFailure(verdict) || verdict.status >= 500;
+    const again = retryWanted(verdict);
     const record = encodeVerdict(verdict);
     const finish = (s: IdempotencyStore) => (again ? s.release(key, token, record, this.ttlMs) : s.complete(key, token, record, this.ttlMs));
     if (this.stores.configured) {

@@ -1,4 +1,4 @@
-import { hasRetryableFailure } from './events/result.js';
+import { retryWanted } from './events/result.js';
 import type { FcContext, FcHttpResponse } from './fc.js';
 import type { Runtime } from './runtime.js';
 import { toHttpResponse } from './triggers/respond.js';
@@ -40,7 +40,7 @@ export function createFunction(make: () => Runtime): FcFunction {
     async handler(event, context) {
       const { trigger, verdict } = await instance().handle(event, context);
       if (trigger === 'http') return toHttpResponse(verdict);
-      if (hasRetryableFailure(verdict)) throw new RetryableStopError(verdict.event);
+      if (retryWanted(verdict)) throw new RetryableStopError(verdict.event);
       return verdict.event;
     },
   };

@@ -115,6 +115,19 @@ describe('rollout guard through the event entry point', () => {
     expect(result.data.counts).toEqual({ requested: 48, stopped: 47, failed: 0, skipped: 1 });
     expect(result.subject).toBe(inv.invokeId);
     assertCloudEvent(result);
+
+    // The README timeline's last row: the 2nd failure's event, delivered late to another FC
+    // instance (no dedupe memory), finds nothing unfinished: ignored, no second stop.
+    const calls = stopCalls().length;
+    const other = await startStack({ ROLLOUT_MAX_ERRORS: '2' }, { emu });
+    try {
+      const late = await other.invoke({ ...third, id: `${third.id}-late`, data: { ...third.data, instanceId: ids[1] } });
+      expect(late.data.outcome).toBe('ignored');
+      expect(guardOf(late)).toMatchObject({ decision: 'nothing-to-stop', failed: 3 });
+      expect(stopCalls()).toHaveLength(calls);
+    } finally {
+      await other.close();
+    }
   });
 
   it('10% of 50 instances: the 6th failure stops, the first five do not', async () => {

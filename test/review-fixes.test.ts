@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
+import { buildResult, retryWanted } from '../shared/events/result.js';
 import { parseSecretValue } from '../shared/secrets.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
 import { answerBy, emulator, startStack, type Stack } from './helpers/stack.js';
@@ -160,5 +161,16 @@ describe('rollout guard input', () => {
     expect(result.data.targets).toContainEqual(expect.objectContaining({ status: 'failed', error: expect.objectContaining({ code: 'InvalidTarget', message: expect.stringContaining('/data/instanceId') }) }));
     expect(result.data.guard?.[0]).toMatchObject({ invokeId: inv.invokeId, decision: 'below-threshold' });
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(0);
+  });
+});
+
+describe('our own failure', () => {
+  it('an unexpected 500 (no targets to say so) still asks for a retry: events are thrown back to FC, the key is freed', () => {
+    const origin = { requestId: 'r-500', region: 'cn-hangzhou', accountId: '1', functionName: 'f' };
+    const ours = buildResult({ origin, trigger: 'event', targets: [], durationMs: 1, rejected: { status: 500, error: { code: 'InternalError', message: 'unexpected' } } });
+    expect(ours.event.data.targets).toEqual([]);
+    expect(retryWanted(ours)).toBe(true);
+    const refused = buildResult({ origin, trigger: 'event', targets: [], durationMs: 1, rejected: { status: 400, error: { code: 'InvalidRequest', message: 'bad' } } });
+    expect(retryWanted(refused)).toBe(false);
   });
 });

@@ -117,6 +117,15 @@ export function hasRetryableFailure(v: Verdict): boolean {
   return v.retryable === true || retryCanHelp(v.event.data.targets);
 }
 
+/**
+ * A retry can improve this answer: a retryable target, or our own 5xx (an unexpected
+ * failure has no targets to say so). HTTP senders see the 5xx; events and timers are
+ * thrown back to FC; the dedupe key is freed for the redelivery.
+ */
+export function retryWanted(v: Verdict): boolean {
+  return hasRetryableFailure(v) || v.status >= 500;
+}
+
 /** A repeat of an earlier request: same targets, marked as such, nothing called. */
 export function asDuplicate(first: Verdict, requestId: string): Verdict {
   const event: ResultEvent = {
