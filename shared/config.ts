@@ -66,7 +66,7 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * Timing the function does not take from the environment: fixed in production, shortened
- * by tests through RuntimeOptions.tuning so retries run in a fraction of the time.
+ * by tests through InstanceOptions.tuning so retries run in a fraction of the time.
  */
 export interface Tuning {
   /** Full-jitter backoff between ECS attempts: the first delay's cap, doubling up to retryMaxMs. */

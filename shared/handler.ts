@@ -1,6 +1,6 @@
 import { retryWanted } from './events/result.js';
 import type { FcContext, FcHttpResponse } from './fc.js';
-import type { Runtime } from './runtime.js';
+import type { FunctionInstance } from './instance.js';
 import { toHttpResponse } from './triggers/respond.js';
 import type { ResultEvent } from './types.js';
 
@@ -27,12 +27,12 @@ export class RetryableStopError extends Error {
 }
 
 /**
- * The two FC entry points over one lazily built Runtime (one per FC instance): HTTP
+ * The two FC entry points over one lazily built FunctionInstance (one per FC instance): HTTP
  * triggers get the FC HTTP response, events and timers the result event itself.
  */
-export function createFunction(make: () => Runtime): FcFunction {
-  let runtime: Runtime | undefined;
-  const instance = () => (runtime ??= make());
+export function createEntryPoints(make: () => FunctionInstance): FcFunction {
+  let built: FunctionInstance | undefined;
+  const instance = () => (built ??= make());
   return {
     async initialize(context) {
       await instance().warm(context);

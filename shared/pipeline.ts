@@ -84,7 +84,7 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
     const asked = adapted;
     // Copies waiting on this share its answer, even if it is the unexpected failure's.
     const work = (previous: Verdict | undefined) =>
-      execute(trigger, asked, call, deps, previous, started, (s) => (stats = s)).catch((err: unknown) => refuse(err, trigger, asked, call, started, log));
+      execute(trigger, asked, call, deps, previous, started, (s) => (stats = s)).catch((err: unknown) => rejectedVerdict(err, trigger, asked, call, started, log));
     // Claimed in the store (this instance's, or the shared one): a copy gets the first
     // answer; a redelivery after a retryable failure runs again, re-stopping only what failed.
     verdict =
@@ -92,7 +92,7 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
         ? await deps.dedupe.run(key, { ...call, trigger, source: adapted.source, dedupeKey: adapted.dedupeKey }, work)
         : await work(undefined);
   } catch (err) {
-    verdict = refuse(err, decoded?.trigger ?? 'event', adapted, call, started, log, !trusted);
+    verdict = rejectedVerdict(err, decoded?.trigger ?? 'event', adapted, call, started, log, !trusted);
   }
 
   log.info('stop-invocation result', {
@@ -191,7 +191,7 @@ async function execute(
   targets.push(...budgeted.refused, ...(adapted.denied ?? []));
   targets.push(...adapted.skipped.map((s): TargetResult => ({ ...s, status: 'skipped' })));
   targets.push(
-    ...(adapted.refused ?? []).map(
+    ...(adapted.unusable ?? []).map(
       (d): TargetResult => ({ status: 'failed', error: { code: 'InvalidTarget', message: `${d.path}: ${d.message}`, retryable: false, statusCode: 400 } }),
     ),
   );
@@ -266,7 +266,7 @@ function cacheKey(adapted: Adapted): string | undefined {
 }
 
 
-function refuse(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, call: CallContext, started: number, log: Logger, anonymous = false): Verdict {
+function rejectedVerdict(err: unknown, trigger: Decoded['trigger'], adapted: Adapted | undefined, call: CallContext, started: number, log: Logger, anonymous = false): Verdict {
   if (err instanceof RequestError) {
     const verdict = buildResult({
       anonymous,

@@ -110,7 +110,7 @@ export interface Adapted {
    * cannot be acted on while the rest can: reported as failed targets, never silently
    * dropped, and never a reason to refuse the valid stops (senders do not retry a 4xx).
    */
-  refused?: ErrorDetail[];
+  unusable?: ErrorDetail[];
   /** Targets a policy rule refused (a region outside ALLOWED_REGIONS): reported as failed, never called. */
   denied?: TargetResult[];
 }

@@ -3,9 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
-import { createFunction, RetryableStopError } from '../shared/handler.js';
+import { createEntryPoints, RetryableStopError } from '../shared/handler.js';
 import { liveReadTimers } from '../shared/ecs/read-timers.js';
-import { Runtime } from '../shared/runtime.js';
+import { FunctionInstance } from '../shared/instance.js';
 import type { ResultEvent } from '../shared/types.js';
 import { assertNoSecrets, emulator, instanceIds, startStack, type Stack } from './helpers/stack.js';
 
@@ -31,13 +31,13 @@ describe("FC's context.credentials as the source", () => {
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
     const fcKeys = emu.issueStsCredentials(3600);
     const lines: string[] = [];
-    const runtime = new Runtime({
+    const runtime = new FunctionInstance({
       env: { ECS_ENDPOINT: `http://${emu.ecsEndpoint}`, STS_ENDPOINT: emu.stsEndpoint, TARGET_ROLE_ARN: emu.roleArn, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true', LOG_LEVEL: 'debug' },
       write: (l) => {
         lines.push(l);
       },
     });
-    const fn = createFunction(() => runtime);
+    const fn = createEntryPoints(() => runtime);
     const context = { requestId: 'ctx-1', region: 'cn-hangzhou', accountId: emu.accountId, credentials: fcKeys, function: { name: 'f', timeout: 30 } };
     await fn.initialize(context);
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-ctxsource1', status: 'Running' }] });
@@ -55,8 +55,8 @@ describe("FC's context.credentials as the source", () => {
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
     const fcKeys = emu.issueStsCredentials(3600);
-    const runtime = new Runtime({ env: { ECS_ENDPOINT: `http://${emu.ecsEndpoint}`, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true' }, write: () => undefined });
-    const fn = createFunction(() => runtime);
+    const runtime = new FunctionInstance({ env: { ECS_ENDPOINT: `http://${emu.ecsEndpoint}`, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true' }, write: () => undefined });
+    const fn = createEntryPoints(() => runtime);
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-ctxsource2', status: 'Running' }] });
     const event = (await fn.handler(Buffer.from(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId })), { requestId: 'c', credentials: fcKeys })) as ResultEvent;
     expect(event.data.outcome).toBe('stopped');
@@ -134,7 +134,7 @@ describe('result events to EventBridge (RESULT_EVENT_BUS)', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ id: res.json.id, type: 'fc-stop-invocation.result', source: res.json.source, aliyuneventbusname: 'ops-results' });
     expect(JSON.stringify(events[0])).toContain('sink test');
-    expect((await stack.runtime.sink)?.stats).toEqual({ published: 1, failed: 0 });
+    expect((await stack.instance.sink)?.stats).toEqual({ published: 1, failed: 0 });
   });
 
   it('publishes nothing for anonymous traffic refused before authentication', async () => {
@@ -155,7 +155,7 @@ describe('result events to EventBridge (RESULT_EVENT_BUS)', () => {
     expect(res.status).toBe(200);
     expect(res.json.data.outcome).toBe('stopped');
     expect(emu.getInvocation(inv.invokeId)?.instances[0].status).toBe('Stopped');
-    expect((await stack.runtime.sink)?.stats).toEqual({ published: 0, failed: 1 });
+    expect((await stack.instance.sink)?.stats).toEqual({ published: 0, failed: 1 });
     const warn = stack.lines.map((l) => JSON.parse(l) as { msg: string; level: string }).find((l) => l.msg === 'result event not published');
     expect(warn?.level).toBe('warn');
   });

@@ -312,7 +312,7 @@ describe('logs', () => {
     for (const s of summaries) {
       expect(s).toMatchObject({ level: 'info', requestId: expect.any(String), outcome: expect.any(String), counts: expect.any(Object) });
     }
-    const sts = await stack.runtime.credentials.get();
+    const sts = await stack.instance.credentials.get();
     const text = stack.lines.join('');
     for (const secret of [TOKEN, 'not-the-token-at-all', emu.keys.accessKeySecret, sts.accessKeySecret, sts.securityToken ?? 'none-none']) {
       expect(text).not.toContain(secret);
@@ -320,10 +320,10 @@ describe('logs', () => {
   });
 
   it('a bad variable stops start-up with a message naming it', async () => {
-    const { Runtime } = await import('../shared/runtime.js');
-    expect(() => new Runtime({ env: { MAX_INSTANCES: 'lots' } })).toThrow(/MAX_INSTANCES/);
-    expect(() => new Runtime({ env: { TARGET_ROLE_ARN: 'role/x' } })).toThrow(/TARGET_ROLE_ARN/);
-    expect(() => new Runtime({ env: { ROLE_DURATION_SECONDS: '60' } })).toThrow(/ROLE_DURATION_SECONDS.*900/);
-    expect(() => new Runtime({ env: { WEBHOOK_BASIC_AUTH: 'nopassword' } })).toThrow(/WEBHOOK_BASIC_AUTH/);
+    const { FunctionInstance } = await import('../shared/instance.js');
+    expect(() => new FunctionInstance({ env: { MAX_INSTANCES: 'lots' } })).toThrow(/MAX_INSTANCES/);
+    expect(() => new FunctionInstance({ env: { TARGET_ROLE_ARN: 'role/x' } })).toThrow(/TARGET_ROLE_ARN/);
+    expect(() => new FunctionInstance({ env: { ROLE_DURATION_SECONDS: '60' } })).toThrow(/ROLE_DURATION_SECONDS.*900/);
+    expect(() => new FunctionInstance({ env: { WEBHOOK_BASIC_AUTH: 'nopassword' } })).toThrow(/WEBHOOK_BASIC_AUTH/);
   });
 });

@@ -402,7 +402,7 @@ describe('emulator: runs ending one by one, task events, invocation tags', () =>
     );
     expect(emu.getInvocation(run.body!.invokeId!)?.tags).toEqual({ 'rollout-max-errors': '10%' });
     stack = await startStack({ ROLLOUT_MAX_ERRORS: 'off' });
-    const listed = await stack.runtime.ecs.describeInvocations({ regionId: 'cn-hangzhou', invokeId: run.body!.invokeId! });
+    const listed = await stack.instance.ecs.describeInvocations({ regionId: 'cn-hangzhou', invokeId: run.body!.invokeId! });
     expect(listed.invocations[0].tags).toEqual({ 'rollout-max-errors': '10%' });
   });
 });

@@ -156,7 +156,7 @@ describe('the EventBridge sink endpoint', () => {
     const inv = emu.seedInvocation({ instances: instanceIds(1, 'i-vpcsink').map((instanceId) => ({ instanceId, status: 'Running' as const })) });
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId }, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
-    const sink = await stack.runtime.sink;
+    const sink = await stack.instance.sink;
     // The sink's failure is logged, never the stop's outcome; wait for it (bounded).
     const deadline = Date.now() + 20_000;
     while (sink && sink.stats.failed + sink.stats.published === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -172,7 +172,7 @@ describe('the EventBridge sink endpoint', () => {
     const inv = emu.seedInvocation({ instances: instanceIds(1, 'i-vpcsink').map((instanceId) => ({ instanceId, status: 'Running' as const })) });
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId }, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
-    const sink = await stack.runtime.sink;
+    const sink = await stack.instance.sink;
     const deadline = Date.now() + 20_000;
     while (sink && sink.stats.published === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(sink?.stats).toEqual({ published: 1, failed: 0 });

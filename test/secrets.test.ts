@@ -4,7 +4,7 @@ import { ConfigError } from '../shared/errors.js';
 import { loadConfig } from '../shared/config.js';
 import { CredentialBroker } from '../shared/credentials.js';
 import { Logger } from '../shared/log.js';
-import { Runtime } from '../shared/runtime.js';
+import { FunctionInstance } from '../shared/instance.js';
 import { KmsSecrets, parseSecretValue, SecretValueError, secretRegion } from '../shared/secrets.js';
 import { sharedFile } from './helpers/samples.js';
 import { emulator, startStack, type Stack } from './helpers/stack.js';
@@ -64,7 +64,7 @@ describe('webhook credentials from KMS Secrets Manager', () => {
     expect(emu.requests({ service: 'kms', action: 'GetSecretValue' })).toHaveLength(1);
 
     // The fetched values joined the logger's scrub list.
-    expect(s.runtime.log.scrub(`x ${KMS_TOKEN} ${KMS_PASSWORD} y`)).toBe('x [redacted] [redacted] y');
+    expect(s.instance.log.scrub(`x ${KMS_TOKEN} ${KMS_PASSWORD} y`)).toBe('x [redacted] [redacted] y');
     expect(s.lines.join('')).not.toContain(KMS_TOKEN);
     expect(s.lines.join('')).toContain('"webhook secret loaded"');
   });
@@ -93,7 +93,7 @@ describe('webhook credentials from KMS Secrets Manager', () => {
     expect(status).toBe(200);
     expect((await s.post(dryRun, bearer(KMS_TOKEN))).status).toBe(401);
     expect(emu.requests({ service: 'kms', action: 'GetSecretValue' }).length).toBeGreaterThanOrEqual(2);
-    expect(s.runtime.log.scrub(KMS_TOKEN_2)).toBe('[redacted]');
+    expect(s.instance.log.scrub(KMS_TOKEN_2)).toBe('[redacted]');
   });
 
   it('serves the cached value until the refresh time, and keeps it when KMS fails later', async () => {
@@ -162,7 +162,7 @@ describe('webhook credentials from KMS Secrets Manager', () => {
     emu.putSecret(SECRET, JSON.stringify({ WEBHOOK_TOKENS: KMS_TOKEN }));
     const fcKeys = emu.issueStsCredentials();
     const lines: string[] = [];
-    const runtime = new Runtime({
+    const runtime = new FunctionInstance({
       env: {
         ...process.env,
         ECS_ENDPOINT: `http://${emu.ecsEndpoint}`,

@@ -221,7 +221,7 @@ describe('no secret leaves the function', () => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: VICTIM, status: 'Running' }] });
     // Warm: the function now holds a real STS session; ECS quotes it back in its error.
     await stack.post({ regionId: 'cn-hangzhou', invokeId: 't-warmup00000001', dryRun: true });
-    const session = stack.runtime.credentials.peek();
+    const session = stack.instance.credentials.peek();
     expect(session?.securityToken).toEqual(expect.any(String));
     emu.injectFault({
       service: 'ecs',
@@ -270,7 +270,7 @@ describe('outputs are bounded whatever the input', () => {
 
   it('a log record over 64 KiB is cut to one JSON line with a marker', () => {
     const lines: string[] = [];
-    const log = new (stack.runtime.log.constructor as typeof import('../shared/log.js').Logger)('info', [], {}, (l) => lines.push(l));
+    const log = new (stack.instance.log.constructor as typeof import('../shared/log.js').Logger)('info', [], {}, (l) => lines.push(l));
     log.info('big', { blob: 'é"'.repeat(100_000) });
     expect(lines).toHaveLength(1);
     expect(Buffer.byteLength(lines[0])).toBeLessThanOrEqual(MAX_LINE_BYTES + 1);

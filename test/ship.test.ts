@@ -720,7 +720,7 @@ describe('npm run invoke (fc2 through the local runtime)', () => {
   const request = JSON.parse(readFileSync(direct, 'utf8')) as { invokeId: string; instanceIds: string[]; regionId: string };
 
   beforeAll(async () => {
-    // The local FC runtime with the 2016-08-15 invoke route, over a Runtime against the emulator.
+    // The local FC runtime with the 2016-08-15 invoke route, over a FunctionInstance against the emulator.
     stack = await startStack(
       { DEDUPE_TTL_SECONDS: '0' },
       { emu, routes: [fcInvokeRoute({ accessKeySecretFor: (ak) => (ak === emu.keys.accessKeyId ? emu.keys.accessKeySecret : undefined) })] },

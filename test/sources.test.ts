@@ -319,7 +319,7 @@ describe('Alertmanager / ARMS / Grafana', () => {
     // Beside a usable alert: that one is stopped, this one reported (Alertmanager never retries a 4xx).
     const a = ok(input(am([alert({ instance_id: 'i-ok' }), alert({ instance: '10.0.0.1:9100' })])));
     expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', instanceIds: ['i-ok'] }]);
-    expect(a.refused).toEqual([{ path: '/alerts/1', message: expect.stringMatching(/invoke_id.*instance_id/) }]);
+    expect(a.unusable).toEqual([{ path: '/alerts/1', message: expect.stringMatching(/invoke_id.*instance_id/) }]);
     // Alone: nothing can be done, so the notification is refused.
     const err = refusal(() => adapt(input(am([alert({ instance: '10.0.0.1:9100' })])), opts));
     expect(err.status).toBe(400);
@@ -329,7 +329,7 @@ describe('Alertmanager / ARMS / Grafana', () => {
   it('a bad instance id in a label is reported at that label; alone it is a 400', () => {
     const a = ok(input(am([alert({ instance_id: 'i-good' }), alert({ instance_id: 'I-Bad!' })])));
     expect(a.requests.map(strip)).toEqual([{ regionId: 'cn-qingdao', instanceIds: ['i-good'] }]);
-    expect(a.refused).toEqual([{ path: '/alerts/1/labels/instance_id', message: expect.stringContaining('must match pattern') }]);
+    expect(a.unusable).toEqual([{ path: '/alerts/1/labels/instance_id', message: expect.stringContaining('must match pattern') }]);
     const err = refusal(() => adapt(input(am([alert({ instance_id: 'I-Bad!' })])), opts));
     expect(err.details).toEqual([{ path: '/alerts/0/labels/instance_id', message: expect.stringContaining('must match pattern') }]);
   });
@@ -613,7 +613,7 @@ describe('EventBridge', () => {
     // In a batch beside a good event: the good one is acted on, the bad one reported.
     const a = ok(input([custom(), bad]));
     expect(a.requests).toHaveLength(1);
-    expect(a.refused).toEqual(
+    expect(a.unusable).toEqual(
       expect.arrayContaining([
         { path: '/1/data/extra', message: 'is not a known field' },
         { path: '/1/data/instanceIds/0', message: expect.stringContaining('pattern') },
@@ -798,7 +798,7 @@ describe('hostile input never throws anything but a RequestError', () => {
         invariants(a);
         const present = (v?: string) => (v && v !== 'null' ? v : undefined);
         for (const [i, al] of alerts.entries()) {
-          if (al.status !== 'firing' || a.refused?.some((d) => d.path.startsWith(`/alerts/${i}/`) || d.path === `/alerts/${i}`)) continue;
+          if (al.status !== 'firing' || a.unusable?.some((d) => d.path.startsWith(`/alerts/${i}/`) || d.path === `/alerts/${i}`)) continue;
           const region = present(al.labels.region_id) ?? 'cn-shanghai';
           const inst = present(al.labels.instance_id);
           const inv = present(al.labels.invoke_id);

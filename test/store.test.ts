@@ -15,7 +15,7 @@ import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.
 
 // The store behind idempotency and the budget, against a real redis-server on loopback
 // (no mock of the client): the same contract for the in-memory and the Redis store, and
-// whole function instances (one Runtime each) sharing one server.
+// whole function instances (one FunctionInstance each) sharing one server.
 
 const skip = skipWithoutRedis('store.test.ts');
 const lines: string[] = [];

@@ -3,7 +3,7 @@ import { env, maxRssKb, serve, type Command } from './protocol.js';
 
 // Two warm FC instances in one process, to measure what one setting adds under exactly
 // the same conditions: the bundle loaded twice (BENCH_BUNDLE and a copy, BENCH_BUNDLE_B),
-// each building its Runtime from the environment as it stood at its initializer: A with
+// each building its FunctionInstance from the environment as it stood at its initializer: A with
 // BENCH_A_ENV added, B without. Requests alternate A/B (order flipped each pair).
 //   initialize:        both initializers
 //   pair {event, n}:   n CloudEvents to each, each with a fresh id; latencies in ms

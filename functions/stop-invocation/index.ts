@@ -1,10 +1,10 @@
-import { createFunction } from '../../shared/handler.js';
-import { Runtime } from '../../shared/runtime.js';
+import { createEntryPoints } from '../../shared/handler.js';
+import { FunctionInstance } from '../../shared/instance.js';
 
 // FC 3.0 entry points (s.yaml: handler index.handler, initializer index.initialize).
 // Thin on purpose: all behaviour lives in shared/.
 
-const fn = createFunction(() => new Runtime());
+const fn = createEntryPoints(() => new FunctionInstance());
 
 /** Instance initializer: checks the configuration and assumes the role before the first alert. */
 export const initialize = fn.initialize;

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { Adapted, ErrorDetail, SourceInput, StopRequest } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
-import { MAX_ALERTS, checkShape, consolidate, dedupeKey, functionRegion, refuse, sha256Hex, skippedEntries, toRequest, tooMany } from './canonical.js';
+import { MAX_ALERTS, checkShape, consolidate, dedupeKey, functionRegion, badPayload, sha256Hex, skippedEntries, toRequest, tooMany } from './canonical.js';
 import { lookup, lookupInstances, ownString, pointerLevel, queryLevel, type Level } from './fields.js';
 import type { AdaptOptions } from './options.js';
 
@@ -108,14 +108,14 @@ export function adaptAlertGroup(
   });
 
   // Refuse only when nothing can be acted on; otherwise stop what can be and report the rest.
-  if (errors.length > 0 && requests.length === 0) throw refuse(`${kind} notification has firing alerts that cannot be acted on`, errors);
+  if (errors.length > 0 && requests.length === 0) throw badPayload(`${kind} notification has firing alerts that cannot be acted on`, errors);
   const merged = consolidate(requests);
   return {
     source: kind,
     requests: merged,
     skipped: skippedEntries(resolved, 'alert resolved', merged),
     dedupeKey: firing.length > 0 ? dedupeKey(kind, `${group.groupKey ?? ''}|${firing.sort().join(',')}`) : undefined,
-    refused: errors.length > 0 ? errors : undefined,
+    unusable: errors.length > 0 ? errors : undefined,
   };
 }
 

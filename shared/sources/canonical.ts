@@ -206,14 +206,14 @@ export function dedupeKey(prefix: string, body: string): string {
 }
 
 /** A 400 for a payload nothing of which can be acted on (details are capped by RequestError). */
-export function refuse(message: string, details: ErrorDetail[]): RequestError {
+export function badPayload(message: string, details: ErrorDetail[]): RequestError {
   return badRequest(message, details);
 }
 
 /** Validate a sender's envelope against its (open) schema, or 400 with capped details. */
 export function checkShape<T>(validate: ValidateFunction<T>, value: unknown, what: string, prefix = ''): T {
   if (validate(value)) return value;
-  throw refuse(`${what} is invalid`, toDetails(validate.errors, prefix));
+  throw badPayload(`${what} is invalid`, toDetails(validate.errors, prefix));
 }
 
 export function tooMany(path: string, what: string, count: number, limit: number): RequestError {

@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import { validatorFor } from '../schemas/validate.js';
 import type { Adapted, ErrorDetail, SourceInput } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
-import { MAX_ALERTS, checkShape, consolidate, dedupeKey, functionRegion, refuse, sha256Hex, skippedEntries, toRequest } from './canonical.js';
+import { MAX_ALERTS, checkShape, consolidate, dedupeKey, functionRegion, badPayload, sha256Hex, skippedEntries, toRequest } from './canonical.js';
 import { lookup, lookupInstances, ownString, pointerLevel, queryLevel, type FoundList, type Level } from './fields.js';
 import type { AdaptOptions } from './options.js';
 
@@ -48,7 +48,7 @@ export function adaptCloudMonitor(value: unknown, input: SourceInput, options: A
   const cb = checkShape(validate, value, 'CloudMonitor callback');
   const state = cb.alertState.trim().toUpperCase();
   if (!ACT.has(state) && !SKIP.has(state)) {
-    throw refuse('CloudMonitor callback is invalid', [{ path: '/alertState', message: 'must be one of ALERT, ALARM, OK, INSUFFICIENT_DATA' }]);
+    throw badPayload('CloudMonitor callback is invalid', [{ path: '/alertState', message: 'must be one of ALERT, ALARM, OK, INSUFFICIENT_DATA' }]);
   }
   const top = pointerLevel(cb, '');
   const query = queryLevel(input.query);
@@ -75,7 +75,7 @@ export function adaptCloudMonitor(value: unknown, input: SourceInput, options: A
     problems.length === 0
       ? toRequest({ base: '/', regionId, invokeId, instanceIds, commandId, commandName, dryRun: queryFlag(input.query.dryRun), reason: reasonFor(cb) }, problems)
       : undefined;
-  if (!request) throw refuse('CloudMonitor callback cannot be acted on', problems);
+  if (!request) throw badPayload('CloudMonitor callback cannot be acted on', problems);
   return { source: 'cloudmonitor', requests: consolidate([request]), skipped: [], dedupeKey: key };
 }
 

@@ -3,7 +3,7 @@ import { stopRequestSchema } from '../schemas/stop-request.js';
 import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { Adapted, ErrorDetail, GuardWork, SkippedTarget, SourceInput, StopRequest } from '../types.js';
 import { isRecord, queryFlag } from './body.js';
-import { MAX_EVENTS, consolidate, dedupeKey, functionRegion, refuse, toRequest, tooMany } from './canonical.js';
+import { MAX_EVENTS, consolidate, dedupeKey, functionRegion, badPayload, toRequest, tooMany } from './canonical.js';
 import { lookup, lookupInstances, ownString, pointerLevel, queryLevel, type Found } from './fields.js';
 import { checkGuardRequest, fromTaskEvent } from './guard.js';
 import type { AdaptOptions } from './options.js';
@@ -58,7 +58,7 @@ export function adaptEventBridge(value: unknown, input: SourceInput, options: Ad
   validateEvent ??= validatorFor<CloudEvent>(cloudEventSchema);
   const batch = Array.isArray(value);
   const items: unknown[] = batch ? value : [value];
-  if (items.length === 0) throw refuse('EventBridge batch is empty', [{ path: '/', message: 'must contain at least one CloudEvent' }]);
+  if (items.length === 0) throw badPayload('EventBridge batch is empty', [{ path: '/', message: 'must contain at least one CloudEvent' }]);
   if (items.length > MAX_EVENTS) throw tooMany('/', 'events', items.length, MAX_EVENTS);
 
   const errors: ErrorDetail[] = [];
@@ -93,7 +93,7 @@ export function adaptEventBridge(value: unknown, input: SourceInput, options: Ad
   // A batch with some usable events acts on those and reports the rest (FC counts a returned
   // result as success, so a refused batch would never be retried).
   if (errors.length > 0 && requests.length === 0 && guards.length === 0 && skipped.length === 0) {
-    throw refuse(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
+    throw badPayload(batch ? 'EventBridge batch has events that cannot be acted on' : 'EventBridge event cannot be acted on', errors);
   }
   return {
     source: 'eventbridge',
@@ -101,7 +101,7 @@ export function adaptEventBridge(value: unknown, input: SourceInput, options: Ad
     skipped,
     ...(guards.length > 0 ? { guards } : {}),
     dedupeKey: dedupeKey('eventbridge', keys.join(',')),
-    refused: errors.length > 0 ? errors : undefined,
+    unusable: errors.length > 0 ? errors : undefined,
   };
 }
 

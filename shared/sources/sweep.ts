@@ -4,7 +4,7 @@ import { sweepRequestSchema } from '../schemas/stop-request.js';
 import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { Adapted, SourceInput, SweepRequest } from '../types.js';
 import { decodeText, isRecord, queryFlag } from './body.js';
-import { dedupeKey, refuse } from './canonical.js';
+import { dedupeKey, badPayload } from './canonical.js';
 import { adaptDirect } from './direct.js';
 import type { AdaptOptions } from './options.js';
 
@@ -35,7 +35,7 @@ export function adaptSweep(value: unknown, input: SourceInput, options: AdaptOpt
   const details = toDetails(validate.errors, prefix);
   // A payload that is not even trying to be a sweep gets the whole recipe, not only field errors.
   const trying = isRecord(value) && value.action === 'sweep';
-  throw refuse(prefix ? 'timer payload is invalid' : 'sweep request is invalid', trying ? details : [...details, { path: prefix || '/', message: TIMER_PAYLOAD_HELP }]);
+  throw badPayload(prefix ? 'timer payload is invalid' : 'sweep request is invalid', trying ? details : [...details, { path: prefix || '/', message: TIMER_PAYLOAD_HELP }]);
 }
 
 /** Timer invocation: the body is the trigger's payload text; FC retrying the same run repeats its name and time. */

@@ -1,11 +1,11 @@
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../../local/server.js';
-import { createFunction, type FcFunction } from '../../shared/handler.js';
-import { Runtime, type RuntimeOptions } from '../../shared/runtime.js';
+import { createEntryPoints, type FcFunction } from '../../shared/handler.js';
+import { FunctionInstance, type InstanceOptions } from '../../shared/instance.js';
 import type { ResultEvent } from '../../shared/types.js';
 
-// The whole thing, for real: the ECS/STS emulator, a Runtime configured against it, the
-// FC entry points over that Runtime, and the local FC HTTP runtime in front of them.
+// The whole thing, for real: the ECS/STS emulator, a FunctionInstance configured against it, the
+// FC entry points over that FunctionInstance, and the local FC HTTP runtime in front of them.
 // Log lines are captured so tests can assert on them.
 
 export { repoRoot, sample, samplesDir } from './samples.js';
@@ -14,7 +14,7 @@ export const TOKEN = 'test-token-0123456789abcdef0123456789';
 
 export interface Stack {
   emu: Emulator;
-  runtime: Runtime;
+  instance: FunctionInstance;
   fn: FcFunction;
   local: LocalRuntime;
   lines: string[];
@@ -43,7 +43,7 @@ export interface StackOptions {
   /** Extra local-runtime routes, e.g. the FC invoke API. */
   routes?: LocalOptions['routes'];
   /** Timing overrides (shared/config.ts TUNING), e.g. a short retry backoff. */
-  tuning?: RuntimeOptions['tuning'];
+  tuning?: InstanceOptions['tuning'];
   /** The FC function timeout the local runtime puts on the context (default 60 s). */
   timeoutSeconds?: number;
 }
@@ -57,7 +57,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   process.env.ALIBABA_CLOUD_CLI_PROFILE_DISABLED = 'true';
   delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
   const lines: string[] = [];
-  const runtime = new Runtime({
+  const instance = new FunctionInstance({
     tuning: options.tuning,
     env: {
       ...process.env,
@@ -74,13 +74,13 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
       lines.push(line);
     },
   });
-  const fn = createFunction(() => runtime);
+  const fn = createEntryPoints(() => instance);
   const local = await startLocalRuntime(options.warm === false ? { handler: fn.handler } : fn, { port: 0, accountId: emu.accountId, routes: options.routes, timeoutSeconds: options.timeoutSeconds });
   const context = { requestId: 'req-test', region: 'cn-hangzhou', accountId: emu.accountId, function: { name: 'stop-invocation', timeout: 30 } };
 
   return {
     emu,
-    runtime,
+    instance,
     fn,
     local,
     lines,
@@ -100,8 +100,8 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     },
     async close() {
       await local.close();
-      await runtime.close();
-      assertNoSecrets(lines, [TOKEN, emu.keys.accessKeySecret, ...runtime.config.secrets, runtime.credentials.peek()?.accessKeySecret, runtime.credentials.peek()?.securityToken]);
+      await instance.close();
+      assertNoSecrets(lines, [TOKEN, emu.keys.accessKeySecret, ...instance.config.secrets, instance.credentials.peek()?.accessKeySecret, instance.credentials.peek()?.securityToken]);
     },
   };
 }

@@ -17,7 +17,7 @@ import { Stores } from './store/open.js';
 // every request the instance serves.
 
 
-export interface RuntimeOptions {
+export interface InstanceOptions {
   env?: NodeJS.ProcessEnv;
   /** Where log lines go (default stdout, which FC ships to SLS). */
   write?: LineWriter;
@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   tuning?: Partial<Tuning>;
 }
 
-export class Runtime {
+export class FunctionInstance {
   readonly config: Config;
   readonly log: Logger;
   readonly credentials: CredentialBroker;
@@ -42,7 +42,7 @@ export class Runtime {
   private readonly kms?: { credentials: CredentialBroker; client: KmsSecrets };
   private webhookSecret?: WebhookSecret;
 
-  constructor(options: RuntimeOptions = {}) {
+  constructor(options: InstanceOptions = {}) {
     const config = loadConfig(options.env ?? process.env);
     this.config = { ...config, tuning: { ...config.tuning, ...options.tuning } };
     this.log = new Logger(this.config.logLevel, this.config.secrets, {}, options.write);
