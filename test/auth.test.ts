@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authConfigured, authenticate, parseBasicAuthList, type AuthConfig, type AuthInput } from '../shared/auth/index.js';
-import { matchesAny, safeEqual } from '../shared/auth/compare.js';
+import { matchesAny, safeEqual } from '../shared/auth/verifier.js';
 import { RequestError } from '../shared/errors.js';
 
 // Every signature here is computed independently with node:crypto, the way each sender

@@ -1,8 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { failed, passed, type Check, type SignedInput } from './check.js';
-import { safeEqual } from './compare.js';
-import { MAX_CREDENTIAL_CHARS, readFirst } from './headers.js';
-import { checkTimestamp } from './timestamp.js';
+import { type Check, checkTimestamp, failed, MAX_CREDENTIAL_CHARS, passed, readFirst, safeEqual, type SignedInput } from './verifier.js';
 
 // Grafana Alerting webhook contact point, "HMAC Signature" settings (Grafana 12+):
 // hex HMAC-SHA256 keyed with the secret exactly as typed in Grafana, over the body, or over

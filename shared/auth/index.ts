@@ -1,14 +1,11 @@
 import { RequestError } from '../errors.js';
 import type { ErrorDetail } from '../types.js';
-import { readAuthorization } from './authorization.js';
-import { verifyBasic, type BasicCredential } from './basic.js';
-import type { Check, CredentialMethod } from './check.js';
 import { verifyGrafana } from './grafana.js';
 import { verifyStandardWebhook } from './standard-webhooks.js';
-import { toleranceOf } from './timestamp.js';
-import { verifyBearer, verifyUrlToken } from './tokens.js';
+import { readAuthorization, verifyBasic, verifyBearer, verifyUrlToken, type BasicCredential } from './tokens.js';
+import { toleranceOf, type Check, type CredentialMethod } from './verifier.js';
 
-export { parseBasicAuthList } from './basic.js';
+export { parseBasicAuthList } from './tokens.js';
 
 // Authentication of HTTP webhooks (README "Security model"). Pure: no env, no logging, no I/O.
 //

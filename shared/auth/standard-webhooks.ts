@@ -1,8 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { failed, passed, type Check, type SignedInput } from './check.js';
-import { safeEqual } from './compare.js';
-import { MAX_CREDENTIAL_CHARS, readField } from './headers.js';
-import { checkTimestamp } from './timestamp.js';
+import { type Check, checkTimestamp, failed, MAX_CREDENTIAL_CHARS, passed, readField, safeEqual, type SignedInput } from './verifier.js';
 
 // Standard Webhooks (standardwebhooks.com), also sent by Svix under `svix-*` names:
 //   webhook-id, webhook-timestamp (unix seconds),
