@@ -8,6 +8,7 @@ import { liveReadTimers } from '../shared/ecs/read-timers.js';
 import { FunctionInstance } from '../shared/instance.js';
 import type { ResultEvent } from '../shared/types.js';
 import { assertNoSecrets, emulator, instanceIds, startStack, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 let emu: Emulator;
 let stack: Stack | undefined;
@@ -47,7 +48,7 @@ describe("FC's context.credentials as the source", () => {
     expect(assume).toHaveLength(1);
     expect(assume[0].accessKeyId).toBe(fcKeys.accessKeyId);
     expect(assume[0].securityToken).toBe(true);
-    expect(emu.requests({ service: 'ecs' }).every((r) => r.accessKeyId !== fcKeys.accessKeyId && r.signatureValid)).toBe(true);
+    expect(everyOf(emu.requests({ service: 'ecs' }), (r) => r.accessKeyId !== fcKeys.accessKeyId && r.signatureValid)).toBe(true);
     assertNoSecrets(lines, [fcKeys.accessKeySecret, fcKeys.securityToken, runtime.credentials.peek()?.accessKeySecret, runtime.credentials.peek()?.securityToken]);
   });
 
@@ -60,7 +61,7 @@ describe("FC's context.credentials as the source", () => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-ctxsource2', status: 'Running' }] });
     const event = (await fn.handler(Buffer.from(JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId })), { requestId: 'c', credentials: fcKeys })) as ResultEvent;
     expect(event.data.outcome).toBe('stopped');
-    expect(emu.requests({ service: 'ecs' }).every((r) => r.accessKeyId === fcKeys.accessKeyId)).toBe(true);
+    expect(everyOf(emu.requests({ service: 'ecs' }), (r) => r.accessKeyId === fcKeys.accessKeyId)).toBe(true);
     expect(emu.requests({ service: 'sts' })).toHaveLength(0);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulator, instanceIds, sample, startStack, TOKEN, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 import type { Emulator } from '../emulator/index.js';
 
 // The direct source end to end: HTTP trigger and event invocation, through the real
@@ -82,7 +83,7 @@ describe('direct request as an event invocation', () => {
     expect(event.data.trigger).toBe('event');
     expect(event.data.outcome).toBe('stopped');
     expect(event.data.targets.map((t) => t.instanceId).sort()).toEqual([...body.instanceIds].sort());
-    expect(emu.getInvocation(body.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(everyOf(emu.getInvocation(body.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
   });
 
   it('handles shared/samples/fc-http-event.json as the HTTP trigger event it is', async () => {
@@ -94,7 +95,7 @@ describe('direct request as an event invocation', () => {
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as { data: { targets: Array<{ instanceId: string; status: string }> } };
     expect(body.data.targets.map((t) => t.status)).toEqual(['stopped', 'stopped']);
-    expect(emu.getInvocation(inner.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(everyOf(emu.getInvocation(inner.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
   });
 });
 
@@ -179,7 +180,7 @@ describe('ECS errors map to the documented status and a clear error', () => {
     expect(res.status).toBe(500);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(res.json.data.error?.code).toBe('InternalError.Dispatch');
-    expect(res.json.data.targets.every((t) => t.status === 'failed' && t.error?.retryable === true)).toBe(true);
+    expect(everyOf(res.json.data.targets, (t) => t.status === 'failed' && t.error?.retryable === true)).toBe(true);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3); // ECS_MAX_ATTEMPTS default
   });
 });

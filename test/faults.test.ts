@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, Fault } from '../emulator/index.js';
 import { mapLimit } from '../shared/concurrency.js';
 import { emulator, instanceIds, startStack, type HttpBody, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // Never lose a stop: under every fault the emulator can inject, each target that came in
 // ends `stopped` or `failed` with a reason, the HTTP status matches the targets, a
@@ -121,7 +122,7 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
       checkInvariants(runs);
       for (const { res } of runs) {
         expect(res.status).toBe(200);
-        expect(res.json.data.targets.every((t) => t.status === 'stopped' && t.invocationStatus === 'Stopped')).toBe(true);
+        expect(everyOf(res.json.data.targets, (t) => t.status === 'stopped' && t.invocationStatus === 'Stopped')).toBe(true);
       }
       expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(total);
     });
@@ -253,7 +254,7 @@ describe('a stray instance id', () => {
     expect(res.json.data.counts).toMatchObject({ requested: 121, stopped: 120, failed: 1 });
     const stray = res.json.data.targets.find((t) => t.instanceId === 'i-notinthisinvocation');
     expect(stray).toMatchObject({ status: 'failed', error: { code: 'InvalidInstanceId.NotFound', retryable: false } });
-    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
     // 3 chunks, one look at the invocation's members, the bad chunk again without the stray id.
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(4);
     expect(emu.requests({ service: 'ecs', action: 'DescribeInvocations' })).toHaveLength(1);
@@ -265,7 +266,7 @@ describe('a stray instance id', () => {
     const strays = instanceIds(100, 'i-nothere');
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: strays });
     expect(res.status).toBe(404);
-    expect(res.json.data.targets.every((t) => t.status === 'failed' && t.error?.code === 'InvalidInstanceId.NotFound')).toBe(true);
+    expect(everyOf(res.json.data.targets, (t) => t.status === 'failed' && t.error?.code === 'InvalidInstanceId.NotFound')).toBe(true);
     expect(res.json.data.targets).toHaveLength(100);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(2);
   });
@@ -280,7 +281,7 @@ describe('dry run', () => {
     expect(res.json.data.outcome).toBe('dry-run');
     expect(res.json.data.targets.map((t) => t.status)).toEqual(['dry-run', 'dry-run']);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(0);
-    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Running')).toBe(true);
+    expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Running')).toBe(true);
   });
 });
 
@@ -293,7 +294,7 @@ describe('dedupe', () => {
     const body = { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ['i-copies01'] };
     const s = stack;
     const copies = await Promise.all(Array.from({ length: 20 }, () => s.post(body, { headers: { 'idempotency-key': 'failing-1' } })));
-    expect(copies.every((r) => r.status === 500 && r.headers.get('retry-after'))).toBe(true);
+    expect(everyOf(copies, (r) => r.status === 500 && r.headers.get('retry-after'))).toBe(true);
     expect(copies.filter((r) => r.json.data.outcome === 'duplicate')).toHaveLength(19);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(2); // one execution, 2 attempts
     emu.clearFaults();
@@ -342,7 +343,7 @@ describe('dedupe', () => {
     );
     const s = stack;
     const results = (await Promise.all(Array.from({ length: 1000 }, () => s.fn.handler(event, { requestId: 'burst' })))) as Array<{ statusCode: number; body: string }>;
-    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(everyOf(results, (r) => r.statusCode === 200)).toBe(true);
     const outcomes = results.map((r) => (JSON.parse(r.body) as HttpBody).data.outcome);
     expect(outcomes.filter((o) => o === 'stopped')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(999);

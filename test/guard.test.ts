@@ -11,6 +11,7 @@ import { allowedErrors, exceeds, parseMaxErrors } from '../shared/schemas/max-er
 import type { GuardReport, ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
 import { emulator, instanceIds, repoRoot, startStack, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // The rollout guard end to end: Cloud Assistant task events (the documented shape, built by
 // the emulator when an instance's run ends) through the FC event entry point, the real SDK
@@ -103,8 +104,8 @@ describe('rollout guard through the event entry point', () => {
     // The emulator: every instance that had not finished is Stopped (was Running) or Cancelled (was Pending).
     const after = emu.getInvocation(inv.invokeId)!;
     expect(after.instances.filter((i) => i.status === 'Failed').map((i) => i.instanceId)).toEqual(ids.slice(0, 3));
-    expect(ids.slice(3, 45).every((id) => statusOf(inv, id) === 'Stopped')).toBe(true);
-    expect(ids.slice(45).every((id) => statusOf(inv, id) === 'Cancelled')).toBe(true);
+    expect(everyOf(ids.slice(3, 45), (id) => statusOf(inv, id) === 'Stopped')).toBe(true);
+    expect(everyOf(ids.slice(45), (id) => statusOf(inv, id) === 'Cancelled')).toBe(true);
     // Only the unfinished 47, in chunks of at most 50 ids; the finished ones are not named.
     const named = stopCalls().flatMap((c) => Object.entries(c.params).filter(([k]) => k.startsWith('InstanceId.')).map(([, v]) => v));
     expect(named.sort()).toEqual(ids.slice(3).sort());
@@ -163,7 +164,7 @@ describe('rollout guard through the event entry point', () => {
       await other.invoke({ ...e2, id: `${e2.id}-resent` }),
     ];
     expect(results.map((r) => r.data.outcome)).toEqual(['ignored', 'ignored', 'duplicate', 'ignored', 'ignored', 'ignored', 'ignored']);
-    expect(results.filter((r) => r.data.outcome !== 'duplicate').every((r) => guardOf(r).failed === 2 && guardOf(r).decision === 'below-threshold')).toBe(true);
+    expect(everyOf(results.filter((r) => r.data.outcome !== 'duplicate'), (r) => guardOf(r).failed === 2 && guardOf(r).decision === 'below-threshold')).toBe(true);
     expect(stopCalls()).toHaveLength(0);
 
     // Once ECS really shows a third failure, even a stale event (the first one, late) stops the rest.
@@ -200,7 +201,7 @@ describe('rollout guard through the event entry point', () => {
     const documented = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/cloud-assistant/task-event-success.json'), 'utf8')) as object;
     expect((await stack.invoke(documented)).data.outcome).toBe('ignored');
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
-    expect(ids.slice(3).every((id) => statusOf(inv, id) === 'Running' || statusOf(inv, id) === 'Pending')).toBe(true);
+    expect(everyOf(ids.slice(3), (id) => statusOf(inv, id) === 'Running' || statusOf(inv, id) === 'Pending')).toBe(true);
   });
 
   it('a periodic invocation over the threshold is stopped whole: its next runs are cancelled', async () => {
@@ -218,7 +219,7 @@ describe('rollout guard through the event entry point', () => {
     const after = emu.getInvocation(inv.invokeId)!;
     expect(after.stopRequested).toBe(true);
     expect(after.invocationStatus).toBe('Stopped');
-    expect(ids.slice(2).every((id) => statusOf(inv, id) === 'Cancelled')).toBe(true);
+    expect(everyOf(ids.slice(2), (id) => statusOf(inv, id) === 'Cancelled')).toBe(true);
     expect(result.data.outcome).toBe('stopped');
     // Stopped whole: every instance once, the event's own included (its schedule is stopped too).
     expect(result.data.targets.map((t) => t.instanceId).sort()).toEqual([...ids].sort());
@@ -256,7 +257,7 @@ describe('rollout guard through the event entry point', () => {
       expect(result.data.outcome).toBe('ignored');
       expect(guardOf(result).decision).toBe('off');
     }
-    expect(emu.getInvocation(inv.invokeId)!.instances.every((i) => i.status === 'Failed')).toBe(true);
+    expect(everyOf(emu.getInvocation(inv.invokeId)!.instances, (i) => i.status === 'Failed')).toBe(true);
     expect(stopCalls()).toHaveLength(0);
     expect(describeCalls()).toHaveLength(0);
     // Recorded: the summary log line of each carries the outcome.
@@ -354,7 +355,7 @@ describe('the canonical guard request over HTTP', () => {
     const batch = await stack.invoke([here, there]);
     expect(batch.data.guard?.map((g) => [g.invokeId, g.decision])).toEqual([[inv.invokeId, 'stop']]);
     expect(batch.data.targets.filter((t) => t.status === 'failed')).toEqual([expect.objectContaining({ regionId: 'cn-beijing', invokeId: 't-elsewhere1', error: expect.objectContaining({ code: 'RegionNotAllowed' }) })]);
-    expect(emu.requests({ service: 'ecs' }).every((r) => r.params.RegionId === 'cn-hangzhou')).toBe(true);
+    expect(everyOf(emu.requests({ service: 'ecs' }), (r) => r.params.RegionId === 'cn-hangzhou')).toBe(true);
   });
 
   it('a custom event on a custom bus can carry the guard request, and a rollout-abort stop request still stops', async () => {
@@ -379,7 +380,7 @@ describe('emulator: runs ending one by one, task events, invocation tags', () =>
     // Same attributes and data fields as the documented sample (playerUid is account-internal), all strings.
     expect(Object.keys(event!).sort()).toEqual(Object.keys(documented).sort());
     expect(Object.keys(event!.data).sort()).toEqual(Object.keys(documented.data).filter((k) => k !== 'playerUid').sort());
-    expect(Object.values(event!.data).every((v) => typeof v === 'string')).toBe(true);
+    expect(everyOf(Object.values(event!.data), (v) => typeof v === 'string')).toBe(true);
     expect(event).toMatchObject({ source: 'acs.ecs', type: 'ecs:CloudAssistant:TaskCompleted', aliyunregionid: 'cn-hangzhou', data: { invokeId: inv.invokeId, instanceId: 'i-fin01', invocationStatus: 'Failed', exitCode: '1', errorCode: 'InstanceExitCode', errorDesc: 'exit 1', commandName: 'deploy.sh', repeatMode: 'Once' } });
 
     const admin = adminClient(emu.adminUrl);

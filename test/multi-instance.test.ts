@@ -4,6 +4,7 @@ import { startEmulator, type Emulator } from '../emulator/index.js';
 import { deliver, pool, startInstances, stopInstances, type Answer, type Instance } from './helpers/instances.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
 import { instanceIds } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // Issue #14's acceptance: several FC instances (each its own process and local runtime)
 // sharing one redis-server and one emulator. FC 3.0 gives each instance one request at a
@@ -61,7 +62,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     const outcomes = count(answers, (a) => `${a.status} ${a.outcome} ${a.dedupe}`);
     expect(outcomes).toEqual({ '200 stopped shared': 1, '200 duplicate shared': 999 });
     expect(stopCalls(inv.invokeId)).toBe(3); // 120 ids = 3 chunks
-    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
     const events = published(inv.invokeId);
     expect(events).toHaveLength(1);
     expect(events[0]?.data).toMatchObject({ outcome: 'stopped', dedupe: 'shared' });
@@ -90,7 +91,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     });
     await restarted;
     expect(answers).toHaveLength(1000);
-    expect(answers.every((a) => a.status === 200 && (a.outcome === 'stopped' || a.outcome === 'duplicate'))).toBe(true);
+    expect(everyOf(answers, (a) => a.status === 200 && (a.outcome === 'stopped' || a.outcome === 'duplicate'))).toBe(true);
     expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(ids.length);
     // Without the store each instance dedupes on its own: each stops a chunk at most once.
     const calls = stopCalls(inv.invokeId);
@@ -103,7 +104,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     const events = published(inv.invokeId);
     const unpublished = instances.flatMap((x) => x.lines).filter((l) => l.includes('result event not published')).length;
     expect(events.length + unpublished).toBe(stops.length);
-    expect(events.every((e) => e.data?.outcome === 'stopped')).toBe(true);
+    expect(everyOf(events, (e) => e.data?.outcome === 'stopped')).toBe(true);
     expect(events.filter((e) => e.data?.dedupe === 'unavailable').length).toBeGreaterThanOrEqual(1);
     expect(instances.some((x) => x.lines.some((l) => l.includes('shared store unavailable')))).toBe(true);
     process.stderr.write(`multi-instance outage: ${calls} StopInvocation for 3 chunks, ${stops.length} stops, dedupe ${JSON.stringify(count(events, (e) => e.data?.dedupe ?? '-'))}\n`);
@@ -133,7 +134,7 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
     expect(count(answers, (a) => `${a.status} ${a.outcome} ${a.code ?? ''}`.trim())).toEqual({ '200 stopped': 100, '424 failed BudgetExceeded': 200 });
     expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(100);
     expect(stopCalls(inv.invokeId)).toBe(100);
-    expect(instances.every((x) => x.lines.some((l) => l.includes('stop budget exceeded') && l.includes(`"budget":"100/${WINDOW_S}s"`)))).toBe(true);
+    expect(everyOf(instances, (x) => x.lines.some((l) => l.includes('stop budget exceeded') && l.includes(`"budget":"100/${WINDOW_S}s"`)))).toBe(true);
 
     // Once the oldest spends leave the window, a new stop goes through.
     const last = ids[300]!;

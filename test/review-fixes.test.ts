@@ -6,6 +6,7 @@ import { buildResult, retryWanted } from '../shared/events/result.js';
 import { parseSecretValue } from '../shared/secrets.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
 import { answerBy, emulator, startStack, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // Regressions found by an adversarial review of the merged work, each reproduced against
 // the emulator before it was fixed: unsigned headers keying a signed delivery, a retry
@@ -78,7 +79,7 @@ describe('STOP_BUDGET and retries', () => {
     const redelivery = await stack.post(body, { headers });
     expect(redelivery.status).toBe(200);
     expect(redelivery.json.data.targets.map((t) => t.status)).toEqual(['stopped', 'stopped']);
-    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
     // The budget still counts each instance once: a third, new stop has nothing left.
     const other = emu.seedInvocation({ instances: [{ instanceId: 'i-bp1budget0000000003' }] });
     const third = await stack.post({ regionId: 'cn-hangzhou', invokeId: other.invokeId, instanceIds: ['i-bp1budget0000000003'] });

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Emulator } from '../emulator/index.js';
 import { MAX_LINE_BYTES } from '../shared/log.js';
 import { emulator, instanceIds, sample, startStack, TOKEN, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // Issue #9, tried as an attacker would, through the local FC runtime and the emulator:
 // what steers a stop, what leaves the function, and how big anything can get.
@@ -166,7 +167,7 @@ describe('a disallowed region is one failed target, not the whole payload', () =
     expect(statusOf(inv.invokeId, 'i-bp1allowed00000000001')).toBe('Stopped');
     const denied = res.json.data.targets.find((t) => t.instanceId === 'i-uf6elsewhere0000000001');
     expect(denied).toMatchObject({ status: 'failed', regionId: 'cn-shanghai', error: { code: 'RegionNotAllowed', retryable: false } });
-    expect(stopCalls().every((r) => r.params.RegionId === 'cn-hangzhou')).toBe(true);
+    expect(everyOf(stopCalls(), (r) => r.params.RegionId === 'cn-hangzhou')).toBe(true);
     expect(stopCalls().length).toBeGreaterThan(0);
   });
 
@@ -299,7 +300,7 @@ describe('big real incidents are accepted', () => {
     const res = await stack.post(body);
     expect(res.status).toBe(200);
     expect(res.json.data.counts).toMatchObject({ requested: 1000, stopped: 1000 });
-    expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
 import { emulator, sample, startStack, TOKEN, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // Every sample in ../shared/samples/ through the real entry points, authenticated the way
 // its sender authenticates, with assertions on what the emulator then holds.
@@ -291,7 +292,7 @@ describe('overlapping targets', () => {
     expect(res.status).toBe(200);
     const ids = res.json.data.targets.map((t) => t.instanceId);
     expect([...ids].sort()).toEqual(['i-overlapa', 'i-overlapb']);
-    expect(res.json.data.targets.every((t) => t.status === 'stopped' && t.invocationStatus === 'Stopped')).toBe(true);
+    expect(everyOf(res.json.data.targets, (t) => t.status === 'stopped' && t.invocationStatus === 'Stopped')).toBe(true);
     expect(stopCalls()).toHaveLength(1);
   });
 
@@ -402,7 +403,7 @@ describe('target resolution by instance', () => {
     const seeded = Array.from({ length: 60 }, () => emu.seedInvocation({ instances: [running('i-paged0001')] }));
     const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: ['i-paged0001'] });
     expect(res.status).toBe(200);
-    expect(seeded.every((s) => status(s.invokeId, 'i-paged0001') === 'Stopped')).toBe(true);
+    expect(everyOf(seeded, (s) => status(s.invokeId, 'i-paged0001') === 'Stopped')).toBe(true);
     const pages = emu.requests({ service: 'ecs', action: 'DescribeInvocations' }).filter((r) => r.params.InstanceId === 'i-paged0001' && r.params.NextToken);
     expect(pages.length).toBeGreaterThan(0);
   });
@@ -413,14 +414,14 @@ describe('target resolution by instance', () => {
     const finished = emu.seedInvocation({ instances: [{ instanceId: 'i-stormdone', status: 'Success' }] });
     const res = await stack.post({ regionId: 'cn-hangzhou', instanceIds: [...ids, 'i-stormdone', 'i-stormidle'] });
     expect(res.status).toBe(200);
-    for (const inv of invs) expect(emu.getInvocation(inv.invokeId)?.instances.every((i) => i.status === 'Stopped')).toBe(true);
+    for (const inv of invs) expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
     expect(emu.getInvocation(finished.invokeId)?.instances[0].status).toBe('Success');
     const byId = new Map(res.json.data.targets.map((t) => [t.instanceId, t.status]));
-    expect(ids.every((id) => byId.get(id) === 'stopped')).toBe(true);
+    expect(everyOf(ids, (id) => byId.get(id) === 'stopped')).toBe(true);
     expect([byId.get('i-stormdone'), byId.get('i-stormidle')]).toEqual(['not-found', 'not-found']);
     const lookups = emu.requests({ service: 'ecs', action: 'DescribeInvocations' }).filter((r) => !r.params.InvokeId);
     expect(lookups.length).toBeLessThanOrEqual(3);
-    expect(lookups.every((r) => r.params.InstanceId === undefined)).toBe(true);
+    expect(everyOf(lookups, (r) => r.params.InstanceId === undefined)).toBe(true);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3);
   });
 

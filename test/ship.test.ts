@@ -16,6 +16,7 @@ import { sharedFile } from './helpers/samples.js';
 import { fakeAccessHome, sPreview, type Preview } from './helpers/s-cli.js';
 import { skipWithoutRedis, startRedis } from './helpers/redis.js';
 import { startStack, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // "Ship it": s.yaml as the real Serverless Devs CLI renders it (`s preview`, offline, with a
 // throw-away HOME and a fake access, no `-a`: exactly what `npm run deploy` renders),
@@ -639,7 +640,7 @@ describe('the bundle (npm run build)', () => {
       expect(emu.requests({ service: 'sts', action: 'AssumeRole' }).length).toBeGreaterThan(0);
       const stops = emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === seeded.invokeId);
       expect(stops.length).toBeGreaterThan(0);
-      expect(stops.every((r) => r.securityToken && r.signatureValid)).toBe(true);
+      expect(everyOf(stops, (r) => r.securityToken && r.signatureValid)).toBe(true);
       // The result event was also published to EventBridge.
       expect(emu.events().map((e) => (e as { id?: string }).id)).toContain(body.id);
       // Logs are JSON lines with no secrets.

@@ -12,6 +12,7 @@ import { httpStatusFor } from '../shared/events/status.js';
 import { RetryableStopError } from '../shared/handler.js';
 import type { ResultEvent, TargetError, TargetResult } from '../shared/types.js';
 import { answerBy, emulator, instanceIds, repoRoot, sample, startStack, type Stack } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
 
 // Issue #10: never claim a stop that did not happen, and never stop what is healthy. Each
 // numbered case of the issue through the real SDKs and the emulator, asserting the result
@@ -450,7 +451,7 @@ describe('7. a tag-scoped RAM policy: one untagged instance does not deny its wh
     const inv = emu.seedInvocation({ instances: ids.map((instanceId) => ({ instanceId })) });
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids });
     expect(res.status).toBe(424);
-    expect(res.json.data.targets.every((t) => t.status === 'failed' && t.error?.code === 'Forbidden.RAM')).toBe(true);
+    expect(everyOf(res.json.data.targets, (t) => t.status === 'failed' && t.error?.code === 'Forbidden.RAM')).toBe(true);
     expect(stopCalls().length).toBeLessThanOrEqual(1 + 2 * 22);
   });
 });
