@@ -110,7 +110,7 @@ export async function runPipeline(raw: Buffer | string | object, call: CallConte
     error: verdict.event.data.error,
     targets: verdict.event.data.targets.length <= 50 ? verdict.event.data.targets : undefined,
   });
-  // Anonymous internet traffic (401, 405, 413 before authentication) is logged, never
+  // Anonymous internet traffic (401, 405, 413, 415 before authentication) is logged, never
   // published; so are copies (duplicates, "in progress elsewhere"): one event per stop.
   if (deps.emit && trusted && !isCopy(verdict)) await publishWithin(deps.emit(verdict), call.deadline + deps.config.tuning.publishGraceMs - Date.now(), log);
   return { trigger: decoded?.trigger ?? 'event', verdict };
