@@ -137,16 +137,20 @@ export class WebhookSecret {
     const cached = this.cached;
     const t = this.now();
     if (cached && (t < cached.fetchedAt + this.options.refreshMs || t < this.retryAt)) return cached.auth;
-    const reading = (this.inflight ??= this.refresh().finally(() => {
-      this.inflight = undefined;
-    }));
-    if (cached) {
-      reading.catch((err: unknown) => {
-        this.retryAt = this.now() + Math.min(this.options.refreshMs, RETRY_AFTER_FAILURE_MS);
-        this.options.log.warn('webhook secret refresh failed; using the value read before', { kms: this.options.name, version: cached.versionId, error: err instanceof Error ? err.message : String(err) });
+    if (!this.inflight) {
+      this.inflight = this.refresh().finally(() => {
+        this.inflight = undefined;
       });
-      return cached.auth;
+      // A refresh behind a held value: its failure is logged once, here, and backs off.
+      if (cached) {
+        this.inflight.catch((err: unknown) => {
+          this.retryAt = this.now() + Math.min(this.options.refreshMs, RETRY_AFTER_FAILURE_MS);
+          this.options.log.warn('webhook secret refresh failed; using the value read before', { kms: this.options.name, version: cached.versionId, error: err instanceof Error ? err.message : String(err) });
+        });
+      }
     }
+    const reading = this.inflight;
+    if (cached) return cached.auth;
     try {
       return await withinDeadline(reading, deadline);
     } catch (err) {
