@@ -3,7 +3,7 @@ import { badStandardWebhooksSecrets } from './auth/standard-webhooks.js';
 import { ConfigError } from './errors.js';
 import type { LogLevel } from './log.js';
 import { validatorFor } from './schemas/validate.js';
-import { REGION_ID } from './schemas/stop-request.js';
+import { REGION_RE } from './schemas/stop-request.js';
 import { MAX_ERRORS_PATTERN, parseMaxErrors, type MaxErrors } from './schemas/max-errors.js';
 import { BUDGET_PATTERN, parseBudget, type BudgetSpec } from './schemas/budget.js';
 
@@ -181,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const allowedRegions = raw.ALLOWED_REGIONS === undefined ? undefined : list('ALLOWED_REGIONS');
   for (const region of allowedRegions ?? []) {
-    if (!new RegExp(REGION_ID).test(region)) throw new ConfigError('ALLOWED_REGIONS', `'${region}' is not a region id`);
+    if (!REGION_RE.test(region)) throw new ConfigError('ALLOWED_REGIONS', `'${region}' is not a region id`);
   }
 
   const webhook = webhookCredentials(raw, (name, reason) => new ConfigError(name, reason ?? describe(name, raw[name])));
@@ -207,7 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ecsEndpoint: parseEndpoint(raw.ECS_ENDPOINT, 'https'),
     ecsNetwork: raw.ECS_NETWORK === 'vpc' ? 'vpc' : 'public',
     stsEndpoint: raw.STS_ENDPOINT,
-    stsRegion: [env.ALIBABA_CLOUD_STS_REGION, env.FC_REGION, env.ALIBABA_CLOUD_REGION].find((r) => r && new RegExp(REGION_ID).test(r)),
+    stsRegion: [env.ALIBABA_CLOUD_STS_REGION, env.FC_REGION, env.ALIBABA_CLOUD_REGION].find((r) => r && REGION_RE.test(r)),
     allowedRegions,
     auth,
     webhookSecretName: raw.WEBHOOK_SECRET_NAME,

@@ -40,7 +40,7 @@ export const unsupportedMediaType = (contentType: string, accepted: string[]) =>
   new RequestError(
     415,
     'UnsupportedMediaType',
-    `content type '${contentType || '(none)'}' is not accepted; send one of: ${accepted.join(', ')}`,
+    `content type '${contentType.slice(0, 100) || '(none)'}' is not accepted; send one of: ${accepted.join(', ')}`,
   );
 
 /** Configuration is wrong: start-up must fail loudly, naming the variable. */

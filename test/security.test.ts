@@ -33,7 +33,6 @@ afterAll(async () => {
 const stopCalls = () => emu.requests({ service: 'ecs', action: 'StopInvocation' });
 const ecsCalls = () => emu.requests({ service: 'ecs' });
 const statusOf = (invokeId: string, instanceId: string) => emu.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
-const stopsOf = (instanceId: string) => stopCalls().filter((r) => Object.values(r.params).includes(instanceId));
 
 const grafanaSign = (body: string) => createHmac('sha256', GRAFANA_SECRET).update(body).digest('hex');
 function standardWebhooks(body: string, id = 'msg_sec_1'): Record<string, string> {

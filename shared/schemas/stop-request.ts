@@ -5,6 +5,12 @@ export const REGION_ID = '^[a-z]{2,}(-[a-z0-9]+){1,4}$';
 export const INSTANCE_ID = '^i-[a-z0-9]{1,64}$';
 export const INVOKE_ID = '^t-[a-zA-Z0-9]{1,64}$';
 export const COMMAND_ID = '^c-[a-zA-Z0-9]{1,64}$';
+
+/** The same patterns compiled once, for the checks made outside a schema. */
+export const REGION_RE = new RegExp(REGION_ID);
+export const INSTANCE_RE = new RegExp(INSTANCE_ID);
+export const INVOKE_RE = new RegExp(INVOKE_ID);
+export const COMMAND_RE = new RegExp(COMMAND_ID);
 /** Hard ceiling independent of MAX_INSTANCES so no payload can make us allocate without bound. */
 export const INSTANCE_HARD_LIMIT = 10000;
 

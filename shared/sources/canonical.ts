@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { RequestError, badRequest } from '../errors.js';
-import { INSTANCE_ID, INVOKE_ID, REGION_ID, stopRequestSchema } from '../schemas/stop-request.js';
+import { INSTANCE_RE, INVOKE_RE, REGION_RE, stopRequestSchema } from '../schemas/stop-request.js';
 import { validatorFor, toDetails } from '../schemas/validate.js';
 import type { ErrorDetail, SkippedTarget, StopRequest } from '../types.js';
 import type { Found, FoundList } from './fields.js';
@@ -20,9 +20,6 @@ export const MAX_KEY_LENGTH = 200;
 const MAX_REASON = 1024;
 
 let validateStop: ValidateFunction<StopRequest> | undefined;
-const REGION_RE = new RegExp(REGION_ID);
-const INVOKE_RE = new RegExp(INVOKE_ID);
-const INSTANCE_RE = new RegExp(INSTANCE_ID);
 
 /** What one alert / event asks for, and where in the payload each part came from. */
 export interface Targets {

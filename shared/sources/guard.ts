@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import { guardRequestSchema } from '../schemas/guard-request.js';
-import { COMMAND_ID, INSTANCE_ID, INVOKE_ID, REGION_ID } from '../schemas/stop-request.js';
+import { COMMAND_RE, INSTANCE_ID, INSTANCE_RE, INVOKE_ID, INVOKE_RE, REGION_ID, REGION_RE } from '../schemas/stop-request.js';
 import { toDetails, validatorFor } from '../schemas/validate.js';
 import { FAILED_INSTANCE } from '../statuses.js';
 import type { ErrorDetail, GuardRequest, GuardWork, SkippedTarget } from '../types.js';
@@ -48,15 +48,15 @@ export function fromTaskEvent(
   const commandName = ownString(event.data, 'commandName');
   const problems: ErrorDetail[] = [];
   if (invokeId === undefined) problems.push({ path: `${base}/invokeId`, message: 'is required in a Cloud Assistant task event' });
-  else if (!new RegExp(INVOKE_ID).test(invokeId)) problems.push({ path: `${base}/invokeId`, message: `must match pattern "${INVOKE_ID}"` });
+  else if (!INVOKE_RE.test(invokeId)) problems.push({ path: `${base}/invokeId`, message: `must match pattern "${INVOKE_ID}"` });
   if (status === undefined) problems.push({ path: `${base}/invocationStatus`, message: 'is required in a Cloud Assistant task event' });
   if (regionId === undefined) problems.push({ path: `${prefix}/aliyunregionid`, message: 'is missing and data has no regionId' });
-  else if (!new RegExp(REGION_ID).test(regionId)) problems.push({ path: `${prefix}/aliyunregionid`, message: `must match pattern "${REGION_ID}"` });
+  else if (!REGION_RE.test(regionId)) problems.push({ path: `${prefix}/aliyunregionid`, message: `must match pattern "${REGION_ID}"` });
   if (problems.length > 0 || invokeId === undefined || status === undefined || regionId === undefined) {
     errors.push(...problems);
     return undefined;
   }
-  const instance = instanceId !== undefined && new RegExp(INSTANCE_ID).test(instanceId) ? instanceId : undefined;
+  const instance = instanceId !== undefined && INSTANCE_RE.test(instanceId) ? instanceId : undefined;
   // Every id that came in is in the result: one that is not an instance id is reported, and
   // the guard still counts from ECS (it never needed this id to decide).
   if (instanceId !== undefined && instance === undefined) errors.push({ path: `${base}/instanceId`, message: `must match pattern "${INSTANCE_ID}"` });
@@ -75,7 +75,7 @@ export function fromTaskEvent(
     guard: {
       request,
       events: [{ id: event.id.slice(0, 200), source: event.source.slice(0, 200), instanceId: instance, invocationStatus: status }],
-      commandId: commandId !== undefined && new RegExp(COMMAND_ID).test(commandId) ? commandId : undefined,
+      commandId: commandId !== undefined && COMMAND_RE.test(commandId) ? commandId : undefined,
       commandName: commandName !== undefined && commandName.length <= 128 ? commandName : undefined,
     },
   };

@@ -1,4 +1,4 @@
-import { RequestError, badRequest } from '../errors.js';
+import { RequestError, badRequest, unsupportedMediaType } from '../errors.js';
 import type { Adapted, SourceInput, SourceName } from '../types.js';
 import { decodeText, parseJson } from './body.js';
 import { adaptAlertmanager } from './alertmanager.js';
@@ -34,7 +34,7 @@ function route(input: SourceInput, options: AdaptOptions): Adapted {
   if (input.trigger === 'timer') return adaptTimer(input, options);
 
   const kind = input.trigger === 'http' ? bodyKind(input.contentType) : 'json';
-  if (kind === undefined) throw unsupported(input.contentType);
+  if (kind === undefined) throw unsupportedMediaType(input.contentType, ACCEPTED_TYPES);
   if (kind === 'form' && !looksLikeJson(input.body)) {
     if (forced !== undefined && forced !== 'cloudmonitor') {
       throw new RequestError(415, 'UnsupportedMediaType', `source ${forced} sends JSON; a form body is read only as a CloudMonitor callback`);
@@ -72,5 +72,3 @@ function textAsJson(input: SourceInput): unknown {
   }
 }
 
-const unsupported = (contentType: string) =>
-  new RequestError(415, 'UnsupportedMediaType', `content type '${contentType.slice(0, 100) || '(none)'}' is not accepted; send one of: ${ACCEPTED_TYPES.join(', ')}`);
