@@ -5,6 +5,13 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/live/**'],
     pool: 'forks',
+    // Files share a worker and its loaded modules (each file still runs its own setup and
+    // owns its emulator, test/helpers/stack.ts): importing the SDK stack once per worker, not
+    // once per file, is a third of the suite's CPU.
+    isolate: false,
+    // More workers than the 2 cores: many tests wait on timeouts, retries or child
+    // processes, and another file's CPU fills that wait.
+    maxWorkers: 4,
     testTimeout: 30000,
     hookTimeout: 30000,
   },

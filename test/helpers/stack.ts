@@ -30,10 +30,20 @@ export type HttpBody = ResultEvent;
 
 let shared: Emulator | undefined;
 
-/** One emulator per test file (started lazily), reset between stacks. */
+/**
+ * One emulator per test file (started lazily), reset between stacks. Test files share a
+ * worker (vitest.config.ts `isolate: false`), so closing it lets the next file start anew.
+ */
 export async function emulator(): Promise<Emulator> {
-  shared ??= await startEmulator();
-  return shared;
+  if (shared) return shared;
+  const emu = await startEmulator();
+  const close = emu.close;
+  emu.close = async () => {
+    if (shared === emu) shared = undefined;
+    await close();
+  };
+  shared = emu;
+  return emu;
 }
 
 export interface StackOptions {
