@@ -44,31 +44,37 @@ async function storm(s: Stack, prefix: string): Promise<Run[]> {
   return mapLimit(plans, 10, async (p) => ({ ...p, res: await s.post({ regionId: 'cn-hangzhou', invokeId: p.invokeId, instanceIds: p.ids }) }));
 }
 
-/** The invariants every run must hold, whatever the fault. */
+/**
+ * The invariants every run must hold, whatever the fault. Checked as plain code and asserted
+ * once (a list of what broke): thousands of per-target `expect` calls were a third of this
+ * file's CPU.
+ */
 function checkInvariants(runs: Run[]): void {
+  expect(runs.length).toBeGreaterThan(0);
+  const broken: string[] = [];
   for (const { ids, invokeId, res } of runs) {
     const targets = res.json.data.targets;
+    const where = `${invokeId} (${res.status})`;
     // Every id that came in, exactly once.
-    expect(targets.map((t) => t.instanceId).sort()).toEqual([...ids].sort());
+    if (JSON.stringify(targets.map((t) => t.instanceId).sort()) !== JSON.stringify([...ids].sort())) broken.push(`${where}: targets are not the ids that came in`);
     for (const t of targets) {
-      expect(['stopped', 'failed']).toContain(t.status);
-      if (t.status === 'failed') {
-        expect(t.error?.code).toEqual(expect.any(String));
-        expect(t.error?.message).toEqual(expect.any(String));
-        expect(typeof t.error?.retryable).toBe('boolean');
+      if (t.status !== 'stopped' && t.status !== 'failed') broken.push(`${where} ${t.instanceId}: status ${t.status}`);
+      if (t.status === 'failed' && (typeof t.error?.code !== 'string' || typeof t.error.message !== 'string' || typeof t.error.retryable !== 'boolean')) {
+        broken.push(`${where} ${t.instanceId}: failed without code, message and retryable`);
       }
     }
     // Never claim a stop the emulator does not show.
     const state = new Map(emu.getInvocation(invokeId)?.instances.map((i) => [i.instanceId, i.status]));
-    for (const t of targets.filter((x) => x.status === 'stopped')) expect(state.get(t.instanceId ?? '')).toBe('Stopped');
+    for (const t of targets) if (t.status === 'stopped' && state.get(t.instanceId ?? '') !== 'Stopped') broken.push(`${where} ${t.instanceId}: stopped, emulator says ${state.get(t.instanceId ?? '')}`);
     // The status tells the sender what to do.
     const failed = targets.filter((t) => t.status === 'failed');
-    if (failed.length === 0) expect(res.status).toBe(200);
-    else if (failed.some((t) => t.error?.retryable)) {
-      expect(res.status).toBeGreaterThanOrEqual(500);
-      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    } else expect(res.status).toBeLessThan(500);
+    if (failed.length === 0) {
+      if (res.status !== 200) broken.push(`${where}: nothing failed, status is not 200`);
+    } else if (failed.some((t) => t.error?.retryable)) {
+      if (res.status < 500 || !/^\d+$/.test(res.headers.get('retry-after') ?? '')) broken.push(`${where}: a retryable failure without 5xx and Retry-After`);
+    } else if (res.status >= 500) broken.push(`${where}: nothing retryable, yet 5xx`);
   }
+  expect(broken.slice(0, 20)).toEqual([]);
 }
 
 const chunks = (n: number) => Math.ceil(n / 50);
@@ -92,15 +98,9 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
       const runs = await storm(stack, 'p');
       await settle(f.fault);
       checkInvariants(runs);
-      for (const { res } of runs) {
-        expect(res.status).toBeGreaterThanOrEqual(500);
-        for (const t of res.json.data.targets) {
-          // A late answer may still have stopped it (as in the cloud), but we never claim it.
-          expect(t.status).toBe('failed');
-          expect(t.error?.code).toBe(f.code);
-          expect(t.error?.retryable).toBe(true);
-        }
-      }
+      // A late answer may still have stopped it (as in the cloud), but we never claim it.
+      const targets = runs.flatMap(({ res }) => res.json.data.targets.map((t) => `${res.status >= 500 ? '5xx' : res.status} ${t.status} ${t.error?.code} ${t.error?.retryable}`));
+      expect(new Set(targets)).toEqual(new Set([`5xx failed ${f.code} true`]));
       const expectedCalls = runs.reduce((n, r) => n + chunks(r.ids.length) * ATTEMPTS, 0);
       expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(expectedCalls);
       if (f.fault.retryAfterMs) for (const { res } of runs) expect(res.headers.get('retry-after')).toBe('1');
@@ -120,10 +120,8 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
       }
       await settle(f.fault);
       checkInvariants(runs);
-      for (const { res } of runs) {
-        expect(res.status).toBe(200);
-        expect(everyOf(res.json.data.targets, (t) => t.status === 'stopped' && t.invocationStatus === 'Stopped')).toBe(true);
-      }
+      const targets = runs.flatMap(({ res }) => res.json.data.targets.map((t) => `${res.status} ${t.status} ${t.invocationStatus}`));
+      expect(new Set(targets)).toEqual(new Set(['200 stopped Stopped']));
       expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(total);
     });
   }
@@ -133,14 +131,8 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
     emu.injectFault({ service: 'sts', status: 503, code: 'ServiceUnavailable', message: 'STS is down' });
     const runs = await storm(stack, 's');
     checkInvariants(runs);
-    for (const { res } of runs) {
-      expect(res.status).toBe(503);
-      for (const t of res.json.data.targets) {
-        expect(t.status).toBe('failed');
-        expect(t.error?.code).toMatch(/^STS\./);
-        expect(t.error?.retryable).toBe(true);
-      }
-    }
+    const targets = runs.flatMap(({ res }) => res.json.data.targets.map((t) => `${res.status} ${t.status} ${/^STS\./.test(t.error?.code ?? '')} ${t.error?.retryable}`));
+    expect(new Set(targets)).toEqual(new Set(['503 failed true true']));
     expect(emu.requests({ service: 'ecs' })).toHaveLength(0);
     expect(emu.requests({ service: 'sts' }).length).toBeGreaterThan(0);
   });
@@ -348,6 +340,6 @@ describe('dedupe', () => {
     expect(outcomes.filter((o) => o === 'stopped')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(999);
     expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(3);
-    for (const r of results) expect((JSON.parse(r.body) as HttpBody).data.targets).toHaveLength(120);
+    expect(new Set(results.map((r) => (JSON.parse(r.body) as HttpBody).data.targets.length))).toEqual(new Set([120]));
   });
 });
