@@ -37,8 +37,10 @@ describe('dedupe memory', () => {
 
   it('a smaller budget is honoured: old results are evicted and the heap grows by the budget, not by the runs', () => {
     const budget = 1024 * 1024;
-    const m = measure({ DEDUPE_MAX_BYTES: String(budget) });
-    expect(m.entries).toBeLessThan(1000);
+    // ~5 kB a record: 400 runs fill 1 MiB twice over, so eviction has to have run.
+    const runs = 400;
+    const m = measure({ DEDUPE_MAX_BYTES: String(budget), RUNS: String(runs) });
+    expect(m.entries).toBeLessThan(runs);
     expect(m.storeBytes).toBeLessThanOrEqual(budget);
     // Code compiled and caches warmed after the baseline (eviction runs only once the
     // budget is full) take 0.1-0.3 MB that no record budget covers.
