@@ -5,6 +5,9 @@ import { authConfigured, authenticate, parseBasicAuthList, type AuthConfig, type
 import { matchesAny, safeEqual } from '../shared/auth/verifier.js';
 import { RequestError } from '../shared/errors.js';
 
+/** fast-check's `unit: 'binary'` (any code point, lone surrogates too), without the ~1 s it spends building its shrink table. */
+const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
+
 // Every signature here is computed independently with node:crypto, the way each sender
 // computes it; nothing is borrowed from the module under test.
 
@@ -434,7 +437,7 @@ describe('hostile input never escapes as anything but a 401', () => {
     'x-grafana-alerting-timestamp', 'authorization',
   ];
   const value = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.string({ unit: anyCodePoint, maxLength: 80 }),
     fc.string({ unit: 'grapheme', maxLength: 40 }),
     fc.string({ unit: 'binary-ascii', maxLength: 200 }),
     fc.constantFrom('', ' ', '\u0000', '\ud800', 'v1,', 'v1a,', 'Bearer', 'Bearer ', 'Basic ', 'Basic =', '9'.repeat(40), '-1', 'NaN'),
