@@ -3,6 +3,7 @@ import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../../l
 import { createEntryPoints, type FcFunction } from '../../shared/handler.js';
 import { FunctionInstance, type InstanceOptions } from '../../shared/instance.js';
 import type { ResultEvent } from '../../shared/types.js';
+import { httpRequest } from './http.js';
 
 // The whole thing, for real: the ECS/STS emulator, a FunctionInstance configured against it, the
 // FC entry points over that FunctionInstance, and the local FC HTTP runtime in front of them.
@@ -96,13 +97,12 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     lines,
     async post(body, init = {}) {
       const payload = typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
-      const res = await fetch(`${local.url}${init.path ?? '/stop'}`, {
+      const res = await httpRequest(`${local.url}${init.path ?? '/stop'}`, {
         method: init.method ?? 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...init.headers },
         body: init.method === 'GET' ? undefined : payload,
       });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, json: JSON.parse(text) as HttpBody };
+      return { status: res.status, headers: res.headers, json: JSON.parse(res.text) as HttpBody };
     },
     async invoke(event) {
       const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event));
