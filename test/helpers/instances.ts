@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import type { Emulator } from '../../emulator/index.js';
+import { bundled } from './bundle.js';
 import { httpRequest } from './http.js';
 import { repoRoot } from './samples.js';
 
@@ -20,29 +18,8 @@ export interface Instance {
 }
 
 export async function startInstances(n: number, emu: Emulator, env: Record<string, string>): Promise<Instance[]> {
-  const entry = await instanceEntry();
+  const entry = await bundled('local/main.ts');
   return Promise.all(Array.from({ length: n }, (_, i) => startInstance(entry, emu, env, i)));
-}
-
-let built: Promise<string> | undefined;
-
-/**
- * local/main.ts bundled once per test worker (esbuild, packages left as imports, in the
- * repository so they resolve): the same code `npm start` runs through tsx, without paying
- * ~1 s of CPU per instance to compile its TypeScript again.
- */
-function instanceEntry(): Promise<string> {
-  built ??= (async () => {
-    const dir = resolve(repoRoot, '.tmp', 'instance');
-    mkdirSync(dir, { recursive: true });
-    // Built under a name of its own, then renamed: workers building at once never see half a file.
-    const own = join(dir, `main-${process.pid}.mjs`);
-    await build({ entryPoints: [resolve(repoRoot, 'local', 'main.ts')], outfile: own, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
-    const entry = join(dir, 'main.mjs');
-    renameSync(own, entry);
-    return entry;
-  })();
-  return built;
 }
 
 function startInstance(entry: string, emu: Emulator, env: Record<string, string>, index: number): Promise<Instance> {
