@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     exclude: ['test/live/**'],
     pool: 'forks',
     // Files share a worker and its loaded modules (each file still runs its own setup and

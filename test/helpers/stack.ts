@@ -47,6 +47,11 @@ export async function emulator(): Promise<Emulator> {
   return emu;
 }
 
+/** Ends the file's emulator, if it started one (test/setup.ts, after every file). */
+export async function closeEmulator(): Promise<void> {
+  await shared?.close();
+}
+
 export interface StackOptions {
   emu?: Emulator;
   /** false: no FC initializer (a cold instance). */
