@@ -1,100 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Fault } from '../emulator/index.js';
-import { mapLimit } from '../shared/concurrency.js';
-import { instanceIds, startStack, type HttpBody, type Stack, type StackOptions } from './helpers/stack.js';
+import { ATTEMPTS, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, storm, withOwnStack, type Run } from './helpers/faults.js';
 
-// Never lose a stop: under every fault the emulator can inject, each target that came in
-// ends `stopped` or `failed` with a reason, the HTTP status matches the targets, a
-// target reported stopped really is stopped, and retries happen exactly as configured.
-// (The targeted fault cases are in faults.test.ts.)
+// Never lose a stop: under every fault the emulator can inject, persisting, each target that
+// came in ends `failed` with a reason a retry can act on, nothing is claimed stopped, and
+// retries happen exactly as configured. The same faults once per chunk are in
+// fault-recovery.test.ts; the targeted fault cases in faults.test.ts. Each case runs on its
+// own emulator (test/helpers/faults.ts).
 
-const REQUESTS = Number(process.env.FAULT_REQUESTS ?? 100);
-const ATTEMPTS = 3;
-/** Backoff shortened (shared/config.ts TUNING): these tests count attempts, they do not time them. */
-const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
-
-/** Runs a case on its own emulator and stack, closed after it whatever happens. */
-async function withOwnStack(env: Record<string, string>, options: StackOptions, body: (emu: Emulator, stack: Stack) => Promise<void>): Promise<void> {
-  const emu = await startEmulator();
-  const stack = await startStack(env, { ...options, emu });
-  try {
-    await body(emu, stack);
-  } finally {
-    await stack.close();
-    await emu.close();
-  }
-}
-
-interface Run {
-  ids: string[];
-  invokeId: string;
-  res: { status: number; headers: Headers; json: HttpBody };
-}
-
-/** `REQUESTS` requests with 1–120 instances each, 20 at a time. */
-async function storm(s: Stack, prefix: string): Promise<Run[]> {
-  const emu = s.emu;
-  const plans = Array.from({ length: REQUESTS }, (_, n) => {
-    const count = 1 + ((n * 37) % 120);
-    const ids = instanceIds(count, `i-${prefix}${n}x`);
-    const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
-    return { ids, invokeId: inv.invokeId };
-  });
-  return mapLimit(plans, 20, async (p) => ({ ...p, res: await s.post({ regionId: 'cn-hangzhou', invokeId: p.invokeId, instanceIds: p.ids }) }));
-}
-
-/**
- * The invariants every run must hold, whatever the fault. Checked as plain code and asserted
- * once (a list of what broke): thousands of per-target `expect` calls were a third of this
- * file's CPU.
- */
-function checkInvariants(emu: Emulator, runs: Run[]): void {
-  expect(runs.length).toBeGreaterThan(0);
-  const broken: string[] = [];
-  for (const { ids, invokeId, res } of runs) {
-    const targets = res.json.data.targets;
-    const where = `${invokeId} (${res.status})`;
-    // Every id that came in, exactly once.
-    if (JSON.stringify(targets.map((t) => t.instanceId).sort()) !== JSON.stringify([...ids].sort())) broken.push(`${where}: targets are not the ids that came in`);
-    for (const t of targets) {
-      if (t.status !== 'stopped' && t.status !== 'failed') broken.push(`${where} ${t.instanceId}: status ${t.status}`);
-      if (t.status === 'failed' && (typeof t.error?.code !== 'string' || typeof t.error.message !== 'string' || typeof t.error.retryable !== 'boolean')) {
-        broken.push(`${where} ${t.instanceId}: failed without code, message and retryable`);
-      }
-    }
-    // Never claim a stop the emulator does not show.
-    const state = new Map(emu.getInvocation(invokeId)?.instances.map((i) => [i.instanceId, i.status]));
-    for (const t of targets) if (t.status === 'stopped' && state.get(t.instanceId ?? '') !== 'Stopped') broken.push(`${where} ${t.instanceId}: stopped, emulator says ${state.get(t.instanceId ?? '')}`);
-    // The status tells the sender what to do.
-    const failed = targets.filter((t) => t.status === 'failed');
-    if (failed.length === 0) {
-      if (res.status !== 200) broken.push(`${where}: nothing failed, status is not 200`);
-    } else if (failed.some((t) => t.error?.retryable)) {
-      if (res.status < 500 || !/^\d+$/.test(res.headers.get('retry-after') ?? '')) broken.push(`${where}: a retryable failure without 5xx and Retry-After`);
-    } else if (res.status >= 500) broken.push(`${where}: nothing retryable, yet 5xx`);
-  }
-  expect(broken.slice(0, 20)).toEqual([]);
-}
-
-const chunks = (n: number) => Math.ceil(n / 50);
-
-/** A call we gave up on is still answered (and logged) late; let those land before counting. */
-const settle = (fault: Fault) => new Promise((resolve) => setTimeout(resolve, fault.latencyMs ? fault.latencyMs + 150 : 0));
-
-const persistent: Array<{ name: string; fault: Fault; code: string; env?: Record<string, string> }> = [
-  { name: '500 InternalError.Dispatch', fault: { service: 'ecs', action: 'StopInvocation', status: 500, code: 'InternalError.Dispatch', message: 'dispatch failed' }, code: 'InternalError.Dispatch' },
-  { name: 'Throttling.User with retry-after', fault: { service: 'ecs', action: 'StopInvocation', status: 400, code: 'Throttling.User', message: 'slow down', retryAfterMs: 50 }, code: 'Throttling.User' },
-  // 400 ms: a healthy call must fit in it while the other cases and test files share the two
-  // cores (at 200 ms a busy machine timed out healthy calls too).
-  { name: 'slow response past the timeout', fault: { service: 'ecs', action: 'StopInvocation', latencyMs: 1000 }, code: 'RequestTimeout', env: { ECS_TIMEOUT_MS: '400' } },
-  { name: 'connection reset', fault: { service: 'ecs', action: 'StopInvocation', reset: true }, code: 'NetworkError' },
-  { name: 'non-JSON 502', fault: { service: 'ecs', action: 'StopInvocation', status: 502, rawBody: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' }, code: 'BadGateway' },
-];
-
-// Each case owns its emulator and stack, so the cases run side by side: most of their time is
-// spent waiting on timeouts and backoff, and another case's work fills it.
-describe.concurrent(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () => {
-  for (const f of persistent) {
+describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () => {
+  for (const f of FAULTS) {
     it(`${f.name}: every target failed and retryable, ${ATTEMPTS} attempts per chunk, 5xx`, () =>
       withOwnStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {
         emu.injectFault(f.fault);
@@ -107,25 +21,6 @@ describe.concurrent(`fault matrix (${REQUESTS} requests each, mixed instance cou
         const expectedCalls = runs.reduce((n, r) => n + chunks(r.ids.length) * ATTEMPTS, 0);
         expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(expectedCalls);
         if (f.fault.retryAfterMs) for (const { res } of runs) expect(res.headers.get('retry-after')).toBe('1');
-      }));
-
-    it(`${f.name}, transient (one failure per chunk at most): every target stopped after a retry`, () =>
-      withOwnStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), ECS_CONCURRENCY: '1', ...f.env }, FAST, async (emu, stack) => {
-        // Fail every other call: with one call in flight per request, no chunk fails twice in a row.
-        let total = 0;
-        const runs: Run[] = [];
-        for (let n = 0; n < Math.min(REQUESTS, 20); n++) {
-          const ids = instanceIds(1 + ((n * 37) % 120), `i-t${n}x`);
-          const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
-          emu.injectFault({ ...f.fault, times: 1 });
-          total += chunks(ids.length) + 1;
-          runs.push({ ids, invokeId: inv.invokeId, res: await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids }) });
-        }
-        await settle(f.fault);
-        checkInvariants(emu, runs);
-        const targets = runs.flatMap(({ res }) => res.json.data.targets.map((t) => `${res.status} ${t.status} ${t.invocationStatus}`));
-        expect([...new Set(targets)]).toEqual(['200 stopped Stopped']);
-        expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(total);
       }));
   }
 

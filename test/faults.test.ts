@@ -5,7 +5,7 @@ import { everyOf } from './helpers/expect.js';
 
 // Faults one at a time: STS trouble, verification, partial failure, stray ids, dry runs and
 // dedupe under failure. The fault matrix (every fault against a storm of requests) is in
-// fault-matrix.test.ts.
+// fault-matrix.test.ts, recovery from each of its faults in fault-recovery.test.ts.
 
 let emu: Emulator;
 let stack: Stack | undefined;
