@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,6 +14,7 @@ export default defineConfig({
     // More workers than the 2 cores: many tests wait on timeouts, retries or child
     // processes, and another file's CPU fills that wait.
     maxWorkers: 4,
+    sequence: { sequencer: LongestFirst },
     testTimeout: 30000,
     hookTimeout: 30000,
   },

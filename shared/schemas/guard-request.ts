@@ -2,20 +2,13 @@
 // stop request: unknown fields are refused.
 
 import { MAX_ERRORS_PATTERN } from './max-errors.js';
-import { INVOKE_ID, REGION_ID } from './stop-request.js';
+import { actionRequestSchema, INVOKE_ID, REGION_ID } from './stop-request.js';
 
-export const guardRequestSchema = {
-  $id: 'guard-request',
-  type: 'object',
-  additionalProperties: false,
-  required: ['action', 'regionId', 'invokeId'],
-  properties: {
-    action: { const: 'guard' },
-    regionId: { type: 'string', pattern: REGION_ID },
-    invokeId: { type: 'string', pattern: INVOKE_ID },
-    // SSM writes it as a string ("10", "10%"); a plain number is accepted too.
-    maxErrors: { anyOf: [{ type: 'integer', minimum: 0, maximum: 100000 }, { type: 'string', pattern: MAX_ERRORS_PATTERN }] },
-    dryRun: { type: 'boolean' },
-    reason: { type: 'string', maxLength: 1024 },
-  },
-} as const;
+export const guardRequestSchema = actionRequestSchema('guard-request', 'guard', ['regionId', 'invokeId'], {
+  regionId: { type: 'string', pattern: REGION_ID },
+  invokeId: { type: 'string', pattern: INVOKE_ID },
+  // SSM writes it as a string ("10", "10%"); a plain number is accepted too.
+  maxErrors: { anyOf: [{ type: 'integer', minimum: 0, maximum: 100000 }, { type: 'string', pattern: MAX_ERRORS_PATTERN }] },
+  dryRun: { type: 'boolean' },
+  reason: { type: 'string', maxLength: 1024 },
+});

@@ -37,18 +37,19 @@ export const stopRequestSchema = {
   anyOf: [{ required: ['invokeId'] }, { required: ['instanceIds'] }],
 } as const;
 
-export const sweepRequestSchema = {
-  $id: 'sweep-request',
-  type: 'object',
-  additionalProperties: false,
-  required: ['action', 'regionIds', 'maxRunningSeconds'],
-  properties: {
-    action: { const: 'sweep' },
-    regionIds: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: REGION_ID } },
-    maxRunningSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
-    commandId: { type: 'string', pattern: COMMAND_ID },
-    commandName: { type: 'string', minLength: 1, maxLength: 128 },
-    cancelSchedulesOlderThanSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
-    dryRun: { type: 'boolean' },
-  },
-} as const;
+/**
+ * A request that names its `action` (sweep, guard): as strict as the stop request, unknown
+ * fields refused. `action` is always required and must be exactly the one given.
+ */
+export function actionRequestSchema<const A extends string, const R extends readonly string[], const P extends Record<string, object>>($id: string, action: A, required: R, properties: P) {
+  return { $id, type: 'object', additionalProperties: false, required: ['action', ...required], properties: { action: { const: action }, ...properties } } as const;
+}
+
+export const sweepRequestSchema = actionRequestSchema('sweep-request', 'sweep', ['regionIds', 'maxRunningSeconds'], {
+  regionIds: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: REGION_ID } },
+  maxRunningSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
+  commandId: { type: 'string', pattern: COMMAND_ID },
+  commandName: { type: 'string', minLength: 1, maxLength: 128 },
+  cancelSchedulesOlderThanSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
+  dryRun: { type: 'boolean' },
+});
