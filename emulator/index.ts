@@ -131,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return { invocation, event: taskEvent(invocation, instanceId, ACCOUNT_ID) };
     },
     requests: (filter) => ctx.log.list(filter),
+    inFlight: () => ctx.log.inFlight,
     clearRequests: () => ctx.log.clear(),
     injectFault: (fault) => ctx.faults.add(fault),
     clearFaults: () => ctx.faults.clear(),

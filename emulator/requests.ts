@@ -7,6 +7,8 @@ const MAX_ENTRIES = 50_000;
 
 export class RequestLog {
   private entries: LoggedRequest[] = [];
+  /** Requests received and not answered yet: each is logged once it is answered. */
+  inFlight = 0;
 
   add(entry: LoggedRequest): void {
     this.entries.push(entry);

@@ -57,10 +57,12 @@ export function createRpcHandler(ctx: EmulatorContext, spec: RpcServiceSpec) {
   let inFlight = 0;
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     inFlight++;
+    ctx.log.inFlight++;
     try {
       await handleOne(req, res, inFlight);
     } finally {
       inFlight--;
+      ctx.log.inFlight--;
     }
   };
 

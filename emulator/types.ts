@@ -267,6 +267,8 @@ export interface Emulator extends EmulatorInfo {
    */
   finishInstance(invokeId: string, instanceId: string, end: FinishInstance): { invocation: InvocationState; event?: TaskEvent };
   requests(filter?: RequestFilter): LoggedRequest[];
+  /** ECS, STS and KMS requests being handled now (a call its client gave up on, still to be answered and logged). */
+  inFlight(): number;
   clearRequests(): void;
   /** Faults apply in insertion order; the first match wins. */
   injectFault(fault: Fault): void;

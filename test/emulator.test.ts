@@ -204,7 +204,7 @@ describe('StopInvocation through the ECS SDK', () => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-slow' }] });
     await ecs().stopInvocation(stop(inv.invokeId));
     expect(emu.getInvocation(inv.invokeId)!.invocationStatus).toBe('Stopping');
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => emu.getInvocation(inv.invokeId)!.invocationStatus).toBe('Stopped');
     const after = emu.getInvocation(inv.invokeId)!;
     expect(after.invocationStatus).toBe('Stopped');
     expect(after.instances[0]!.status).toBe('Stopped');
@@ -625,7 +625,11 @@ describe('fault injection', () => {
     const err = await sdkError(impatient.stopInvocation(stop(inv.invokeId)));
     expect(String(err.message)).toMatch(/timeout/i);
     expect(emu.getInvocation(inv.invokeId)!.invocationStatus).toBe('Running');
-    await new Promise((r) => setTimeout(r, 300));
+    // Still being handled, so not yet in the request log.
+    expect(emu.inFlight()).toBe(1);
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(0);
+    await expect.poll(() => emu.inFlight()).toBe(0);
+    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(1);
     expect(emu.getInvocation(inv.invokeId)!.invocationStatus).toBe('Stopped');
   });
 

@@ -13,7 +13,7 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
       withOwnStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {
         emu.injectFault(f.fault);
         const runs = await storm(stack, 'p');
-        await settle(f.fault);
+        await settle(emu);
         checkInvariants(emu, runs);
         // A late answer may still have stopped it (as in the cloud), but we never claim it.
         const targets = runs.flatMap(({ res }) => res.json.data.targets.map((t) => `${res.status >= 500 ? '5xx' : res.status} ${t.status} ${t.error?.code} ${t.error?.retryable}`));

@@ -19,7 +19,7 @@ describe('recovery from each fault of the matrix', () => {
           total += chunks(ids.length) + 1;
           runs.push({ ids, invokeId: inv.invokeId, res: await stack.post({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids }) });
         }
-        await settle(f.fault);
+        await settle(emu);
         checkInvariants(emu, runs);
         const targets = runs.flatMap(({ res }) => res.json.data.targets.map((t) => `${res.status} ${t.status} ${t.invocationStatus}`));
         expect([...new Set(targets)]).toEqual(['200 stopped Stopped']);

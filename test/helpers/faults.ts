@@ -78,7 +78,9 @@ export function checkInvariants(emu: Emulator, runs: Run[]): void {
 export const chunks = (n: number) => Math.ceil(n / 50);
 
 /** A call we gave up on is still answered (and logged) late; let those land before counting. */
-export const settle = (fault: Fault) => new Promise((resolve) => setTimeout(resolve, fault.latencyMs ? fault.latencyMs + 150 : 0));
+export async function settle(emu: Emulator): Promise<void> {
+  await expect.poll(() => emu.inFlight(), { timeout: 10_000, interval: 20 }).toBe(0);
+}
 
 export const FAULTS: Array<{ name: string; fault: Fault; code: string; env?: Record<string, string> }> = [
   { name: '500 InternalError.Dispatch', fault: { service: 'ecs', action: 'StopInvocation', status: 500, code: 'InternalError.Dispatch', message: 'dispatch failed' }, code: 'InternalError.Dispatch' },
