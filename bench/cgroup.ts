@@ -7,12 +7,17 @@ import { join } from 'node:path';
 // launcher that moves the spawned process into it before node starts: `sh` writes its own
 // pid into cgroup.procs, then execs node, so not one instruction of node runs unlimited.
 // cgroup v1 (cpu.cfs_quota_us, memory.limit_in_bytes) and v2 (cpu.max, memory.max).
+// With a CPU quota the cgroup also accounts for the CPU its processes used (every thread,
+// the launcher's `sh` included: v1 cpuacct.usage, which lives in its own hierarchy when
+// cpuacct is mounted apart from cpu; v2 cpu.stat usage_usec) and counts throttled periods.
 // Needs write access to the cgroup tree (root, not read-only /sys/fs/cgroup); when that
 // is missing, `limitedCgroup` says why and the caller reports the figure as skipped.
 
 export interface Limits {
   /** Fraction of one CPU, e.g. 0.1. */
   cpu?: number;
+  /** CFS period the quota is granted per, in µs (default 100,000: the kernel's own default). */
+  periodUs?: number;
   memoryBytes?: number;
 }
 
@@ -25,7 +30,16 @@ export interface Cgroup {
   resetPeak(): void;
   /** OOM kills inside the cgroup so far, when the kernel tells. */
   oomKills(): number | undefined;
+  /** CPU used by everything that ran in the cgroup so far (ms), and its CFS period counters; undefined without a CPU quota. */
+  cpuStat(): CpuStat | undefined;
   remove(): void;
+}
+
+export interface CpuStat {
+  usageMs: number;
+  periods: number;
+  throttled: number;
+  throttledMs: number;
 }
 
 const PERIOD_US = 100_000;
@@ -37,7 +51,7 @@ interface Hierarchy {
 }
 
 /** Where this process sits in the hierarchy that holds `controller` (cpu or memory). */
-function hierarchy(controller: 'cpu' | 'memory'): Hierarchy | string {
+function hierarchy(controller: 'cpu' | 'cpuacct' | 'memory'): Hierarchy | string {
   let self: string;
   let mounts: string;
   try {
@@ -88,6 +102,10 @@ export function limitedCgroup(name: string, limits: Limits): Cgroup | string {
   const procs: string[] = [];
   let memDir: string | undefined;
   let memVersion: 1 | 2 = 1;
+  let cpuDir: string | undefined;
+  let acctDir: string | undefined;
+  let cpuVersion: 1 | 2 = 1;
+  const period = limits.periodUs ?? PERIOD_US;
   const remove = () => {
     for (const dir of [...made].reverse()) {
       try {
@@ -98,18 +116,23 @@ export function limitedCgroup(name: string, limits: Limits): Cgroup | string {
     }
   };
   try {
-    const wanted: Array<['cpu' | 'memory', (h: Hierarchy, dir: string) => void]> = [];
+    const wanted: Array<['cpu' | 'cpuacct' | 'memory', (h: Hierarchy, dir: string) => void]> = [];
     if (limits.cpu !== undefined) {
-      const quota = Math.round(limits.cpu * PERIOD_US);
+      const quota = Math.round(limits.cpu * period);
       wanted.push([
         'cpu',
         (h, dir) => {
+          cpuDir = dir;
+          cpuVersion = h.version;
           if (h.version === 1) {
-            writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
+            writeFileSync(join(dir, 'cpu.cfs_period_us'), String(period));
             writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quota));
-          } else writeFileSync(join(dir, 'cpu.max'), `${quota} ${PERIOD_US}`);
+          } else writeFileSync(join(dir, 'cpu.max'), `${quota} ${period}`);
         },
       ]);
+      // v1 accounts CPU in cpuacct (the same directory when mounted together with cpu).
+      const cpuHierarchy = hierarchy('cpu');
+      if (typeof cpuHierarchy !== 'string' && cpuHierarchy.version === 1) wanted.push(['cpuacct', (_h, dir) => void (acctDir = dir)]);
     }
     if (limits.memoryBytes !== undefined) {
       const bytes = String(limits.memoryBytes);
@@ -154,7 +177,7 @@ export function limitedCgroup(name: string, limits: Limits): Cgroup | string {
   }
   const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; exec "$@"';
   const parts = [
-    limits.cpu !== undefined ? `cpu quota ${Math.round(limits.cpu * PERIOD_US) / 1000} ms per ${PERIOD_US / 1000} ms` : '',
+    limits.cpu !== undefined ? `cpu quota ${Math.round(limits.cpu * period) / 1000} ms per ${period / 1000} ms` : '',
     limits.memoryBytes !== undefined ? `memory ${limits.memoryBytes / 1048576} MB, no swap` : '',
   ].filter(Boolean);
   return {
@@ -179,6 +202,18 @@ export function limitedCgroup(name: string, limits: Limits): Cgroup | string {
       const text = read(join(memDir, memVersion === 1 ? 'memory.oom_control' : 'memory.events'));
       const m = text && /oom_kill (\d+)/.exec(text);
       return m ? Number(m[1]) : undefined;
+    },
+    cpuStat() {
+      if (!cpuDir) return undefined;
+      const fields = Object.fromEntries(
+        (read(join(cpuDir, 'cpu.stat')) ?? '').split('\n').map((l) => {
+          const [k, v] = l.split(' ');
+          return [k, Number(v)];
+        }),
+      ) as Record<string, number>;
+      const usageMs = cpuVersion === 2 ? (fields.usage_usec ?? NaN) / 1000 : Number(read(join(acctDir ?? cpuDir, 'cpuacct.usage')) ?? NaN) / 1e6;
+      const throttledMs = cpuVersion === 2 ? (fields.throttled_usec ?? NaN) / 1000 : (fields.throttled_time ?? NaN) / 1e6;
+      return { usageMs, periods: fields.nr_periods ?? NaN, throttled: fields.nr_throttled ?? NaN, throttledMs };
     },
     remove,
   };

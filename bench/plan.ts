@@ -8,6 +8,8 @@ export interface Plan {
   coldWarmupRounds: number;
   /** Cold start under FC's 10% CPU quota: rounds (each spawns every quota variant once). */
   coldQuotaRounds: number;
+  /** The same with a 10 ms CFS period instead of 100 ms (reference). */
+  coldQuota10Rounds: number;
   /** Warm overhead: child processes, and requests per process (after a warm-up). */
   warmRuns: number;
   warmRequests: number;
@@ -38,6 +40,7 @@ export function makePlan(quick: boolean): Plan {
         coldRounds: 1,
         coldWarmupRounds: 0,
         coldQuotaRounds: 1,
+        coldQuota10Rounds: 1,
         warmRuns: 1,
         warmRequests: 200,
         warmWarmup: 20,
@@ -53,7 +56,8 @@ export function makePlan(quick: boolean): Plan {
         quick,
         coldRounds: 11,
         coldWarmupRounds: 1,
-        coldQuotaRounds: 5,
+        coldQuotaRounds: 7,
+        coldQuota10Rounds: 3,
         warmRuns: 3,
         warmRequests: 2000,
         warmWarmup: 200,

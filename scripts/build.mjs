@@ -18,6 +18,7 @@
 import { analyzeMetafile, build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -63,8 +64,10 @@ const stubUnusedWebSocket = {
  * (matched by importer path; test/fixtures/deferred-probe.ts runs each through its shim).
  */
 const DEFERRED = {
-  // func.js: `__importStar(require("lodash"))` copies keys at load, then calls `_.merge`.
-  lodash: { importer: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]func\.js$/, shim: 'module.exports = { merge: (...a) => load().merge(...a) };' },
+  // func.js: `__importStar(require("lodash"))` copies keys at load, then calls `_.merge`,
+  // the one function it uses: the chunk carries lodash's own `lodash/merge` module (the same
+  // implementation, with only what it needs) instead of all of lodash.
+  lodash: { importer: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]func\.js$/, real: 'lodash/merge', shim: 'module.exports = { merge: (...a) => load()(...a) };' },
   // date.js: `__importDefault(require("moment"))`, then calls it as a function.
   moment: { importer: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]date\.js$/, shim: 'module.exports = function moment(...a) { return load().apply(this, a); };' },
   // xml.js: `require("xml2js")`, then `new xml2js.Parser(…)` / `new xml2js.Builder(…)`.
@@ -109,7 +112,7 @@ function deferUnusedAtStart(found) {
       b.onResolve({ filter: new RegExp(`^(node:)?(${names.join('|')})$`) }, async (args) => {
         const name = args.path.replace(/^node:/, '');
         if (!DEFERRED[name].importer.test(args.importer)) return undefined;
-        const real = await b.resolve(name, { resolveDir: dirname(args.importer), kind: 'require-call', pluginData: { real: true } });
+        const real = await b.resolve(DEFERRED[name].real ?? name, { resolveDir: dirname(args.importer), kind: 'require-call', pluginData: { real: true } });
         if (real.errors.length) return { errors: real.errors };
         found.set(name, real.path);
         return { path: name, namespace: 'deferred' };
@@ -122,6 +125,69 @@ function deferUnusedAtStart(found) {
     },
   };
 }
+
+/**
+ * Modules the SDKs require at load for code the function never runs, that share modules
+ * with the rest of the bundle (so a chunk of their own would carry second copies). They
+ * stay in function.js, but their importer gets a shim that evaluates them on first use:
+ * esbuild wraps each bundled CommonJS module in a function, which then runs only when the
+ * shim calls it, and V8 neither compiles nor caches a function that never runs. Each shim
+ * is shaped to how its importer uses the module (matched by importer path, as DEFERRED).
+ */
+const LAZY = {
+  // httpx and the RAM-role provider each make their `debug` loggers at load. `debug` reads
+  // DEBUG once, when it loads, and its loggers are silent without it; yet loading it opens
+  // process.stderr, loads tty and looks for supports-color (~1 ms). Without DEBUG a logger
+  // is a silent no-op, as the real one is then; with DEBUG the real module loads at the
+  // moment it would have.
+  debug: {
+    importer: /([\\/]httpx[\\/]lib[\\/]index\.js|[\\/]@alicloud[\\/]credentials[\\/]dist[\\/]src[\\/]providers[\\/]ram_role_arn\.js)$/,
+    shim: () =>
+      [
+        'module.exports = function debug(namespace) {',
+        '  if (process.env.DEBUG) return load()(namespace);',
+        '  const silent = function () {};',
+        '  silent.enabled = false;',
+        '  silent.namespace = namespace;',
+        '  return silent;',
+        '};',
+      ].join('\n'),
+  },
+  // The WebSocket halves of the SDK stack: `@darabonba/typescript` re-exports its WebSocket
+  // client (`__exportStar` copies the names at load, as getters) and `@alicloud/openapi-core`
+  // imports its WebSocket utilities, used only inside WebSocket calls. The shim has the real
+  // module's export names (read at build time), each a getter into the real module.
+  './websocket': { importer: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]index\.js$/, shim: lazyExports },
+  './websocketUtils': { importer: /[\\/]@alicloud[\\/]openapi-core[\\/]dist[\\/]client\.js$/, shim: lazyExports },
+};
+
+/** A shim whose exports are the real module's names, each a getter into the real module. */
+function lazyExports(realPath) {
+  const names = Object.keys(createRequire(realPath)(realPath));
+  return [
+    "Object.defineProperty(exports, '__esModule', { value: true });",
+    `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+  ].join('\n');
+}
+
+const evaluateOnFirstUse = {
+  name: 'evaluate-on-first-use',
+  setup(b) {
+    const escaped = Object.keys(LAZY).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${escaped.join('|')})$`) }, async (args) => {
+      if (!LAZY[args.path].importer.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: 'require-call' });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy', pluginData: { name: args.path } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      loader: 'js',
+      // The absolute path resolves to the real module, bundled as usual (this shim is its only importer).
+      contents: [`let real;`, `const load = () => (real ??= require(${JSON.stringify(args.path)}));`, LAZY[args.pluginData.name].shim(args.path)].join('\n'),
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 /**
  * Every module the function loads with `import('./x.js')` (the EventBridge sink, and any
@@ -185,7 +251,7 @@ export async function bundle(options = {}) {
     // `entry` lets a test bundle a probe with exactly the production settings.
     entryPoints: [resolve(root, options.entry ?? 'functions/stop-invocation/index.ts')],
     outfile: resolve(outdir, BUNDLE),
-    plugins: [stubUnusedWebSocket, deferUnusedAtStart(found), splitDynamicImports(chunks)],
+    plugins: [stubUnusedWebSocket, evaluateOnFirstUse, deferUnusedAtStart(found), splitDynamicImports(chunks)],
   });
   for (const [path, name] of chunks) {
     await build({ ...common, entryPoints: [path], outfile: resolve(outdir, name), plugins: [stubUnusedWebSocket, deferUnusedAtStart(found)] });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -562,6 +563,57 @@ describe('the bundle (npm run build)', () => {
       }
     } finally {
       rmSync(probeDir, { recursive: true, force: true });
+    }
+  });
+
+  it('evaluates debug and the SDKs\' WebSocket modules on first use without changing what their users see', async () => {
+    // A probe built with the production settings in a temp directory (node_modules linked in,
+    // so it resolves the SDKs exactly as the function does), run from its dist/ with no node_modules.
+    const work = mkdtempSync(resolve(tmpdir(), 'fc-stop-lazy-probe-'));
+    try {
+      symlinkSync(resolve(root, 'node_modules'), resolve(work, 'node_modules'), 'dir');
+      writeFileSync(
+        resolve(work, 'probe.ts'),
+        [
+          "import * as $dara from '@darabonba/typescript';",
+          "import * as core from '@alicloud/openapi-core';",
+          "import { createServer } from 'node:http';",
+          "const httpx = require('httpx') as { request(u: string, o: object): Promise<unknown>; read(r: unknown, e: string): Promise<string> };",
+          'const dara = $dara as unknown as Record<string, unknown>;',
+          'const utils = (core as unknown as { websocketUtils: Record<string, unknown> }).websocketUtils;',
+          'const server = createServer((_q, r) => r.end("ok"));',
+          "server.listen(0, '127.0.0.1', async () => {",
+          '  const { port } = server.address() as { port: number };',
+          "  const body = await httpx.read(await httpx.request(`http://127.0.0.1:${port}/`, { method: 'GET', timeout: 5000 }), 'utf8');",
+          '  server.close();',
+          '  const kinds = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k]]));',
+          '  console.log(JSON.stringify({ body, dara: kinds(dara), utils: kinds(utils), awap: utils.SubProtocolAWAP }));',
+          '});',
+        ].join('\n'),
+      );
+      const out = resolve(work, 'dist');
+      const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', out, '--entry', resolve(work, 'probe.ts'), '--quiet', '--no-code-cache']);
+      expect(built.code, built.stderr).toBe(0);
+      const startup = readFileSync(resolve(out, 'function.js'), 'utf8');
+      // The real modules are still in function.js (they share modules with it), evaluated on first use.
+      expect(startup).toContain('getWebSocketPingInterval');
+      expect(startup).toContain('process.env.DEBUG');
+      // What the real modules export, as the test process loads them from node_modules.
+      const requireReal = createRequire(resolve(root, 'package.json'));
+      const kinds = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k]]));
+      const realDara = kinds(requireReal('@darabonba/typescript') as Record<string, unknown>);
+      const realUtils = kinds(requireReal('@alicloud/openapi-core').websocketUtils as Record<string, unknown>);
+      const quiet = await run(process.execPath, ['index.js'], { cwd: out, env: bareEnv() });
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(JSON.parse(quiet.stdout)).toEqual({ body: 'ok', dara: realDara, utils: realUtils, awap: 'awap' });
+      // Without DEBUG the loggers are silent; with it, the real `debug` writes as it always did.
+      expect(quiet.stderr).toBe('');
+      const loud = await run(process.execPath, ['index.js'], { cwd: out, env: bareEnv({ DEBUG: 'httpx:*' }) });
+      expect(loud.code, loud.stderr).toBe(0);
+      expect(loud.stderr).toMatch(/httpx:header > GET \/ HTTP\/1\.1/);
+      expect(loud.stderr).toMatch(/httpx:header < HTTP\/1\.1 200 OK/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 
