@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPTS, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, storm, withOwnStack, type Run } from './helpers/faults.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, storm, withOwnStack, type Run } from './helpers/faults.js';
 
 // Never lose a stop: under every fault the emulator can inject, persisting, each target that
 // came in ends `failed` with a reason a retry can act on, nothing is claimed stopped, and
@@ -10,7 +10,7 @@ import { ATTEMPTS, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, stor
 describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () => {
   for (const f of FAULTS) {
     it(`${f.name}: every target failed and retryable, ${ATTEMPTS} attempts per chunk, 5xx`, () =>
-      withOwnStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {
+      withOwnStack({ ...CALM, ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {
         emu.injectFault(f.fault);
         const runs = await storm(stack, 'p');
         await settle(emu);
@@ -25,7 +25,7 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
   }
 
   it('STS failure: AssumeRole 503 → every target failed and retryable, nothing reaches ECS', () =>
-    withOwnStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false' }, { warm: false, ...FAST }, async (emu, stack) => {
+    withOwnStack({ ...CALM, ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false' }, { warm: false, ...FAST }, async (emu, stack) => {
       emu.injectFault({ service: 'sts', status: 503, code: 'ServiceUnavailable', message: 'STS is down' });
       const runs = await storm(stack, 's');
       checkInvariants(emu, runs);

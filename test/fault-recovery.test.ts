@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instanceIds } from './helpers/stack.js';
-import { ATTEMPTS, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, withOwnStack, type Run } from './helpers/faults.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, withOwnStack, type Run } from './helpers/faults.js';
 
 // Every fault of the matrix (fault-matrix.test.ts), once per chunk: with a retry left, every
 // target ends stopped, and each fault costs exactly one more call.
@@ -8,7 +8,7 @@ import { ATTEMPTS, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, with
 describe('recovery from each fault of the matrix', () => {
   for (const f of FAULTS) {
     it(`${f.name}, transient (one failure per chunk at most): every target stopped after a retry`, () =>
-      withOwnStack({ ECS_MAX_ATTEMPTS: String(ATTEMPTS), ECS_CONCURRENCY: '1', ...f.env }, FAST, async (emu, stack) => {
+      withOwnStack({ ...CALM, ECS_MAX_ATTEMPTS: String(ATTEMPTS), ECS_CONCURRENCY: '1', ...f.env }, FAST, async (emu, stack) => {
         // Fail every other call: with one call in flight per request, no chunk fails twice in a row.
         let total = 0;
         const runs: Run[] = [];

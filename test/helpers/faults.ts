@@ -12,6 +12,13 @@ export const ATTEMPTS = 3;
 /** Backoff shortened (shared/config.ts TUNING): these tests count attempts, they do not time them. */
 export const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
 
+/**
+ * A generous ECS timeout for the faults that answer at once: a storm of 100 requests on a
+ * loaded 2-core machine can hold a healthy answer past 2 s, which is not the fault under test.
+ * The slow-response fault sets its own.
+ */
+export const CALM = { ECS_TIMEOUT_MS: '5000' };
+
 /** Runs a case on its own emulator and stack, closed after it whatever happens. */
 export async function withOwnStack(env: Record<string, string>, options: StackOptions, body: (emu: Emulator, stack: Stack) => Promise<void>): Promise<void> {
   const emu = await startEmulator();
