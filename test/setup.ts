@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest';
-import { closeEmulator } from './helpers/stack.js';
+import { endFile } from './helpers/file-end.js';
 
-// Test files share a worker (vitest.config.ts `isolate: false`): every file's emulator ends
-// with the file, even where the file does not close it, so no request log, fault or seeded
-// invocation reaches the next file.
-afterAll(closeEmulator);
+// Test files share a worker (vitest.config.ts `isolate: false`): what a helper started for a
+// file (its emulator, test/helpers/stack.ts) ends with the file, even where the file does not
+// end it, so no request log, fault or seeded invocation reaches the next file.
+afterAll(endFile);

@@ -3,6 +3,7 @@ import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../../l
 import { createEntryPoints, type FcFunction } from '../../shared/handler.js';
 import { FunctionInstance, type InstanceOptions } from '../../shared/instance.js';
 import type { ResultEvent } from '../../shared/types.js';
+import { atFileEnd } from './file-end.js';
 import { httpRequest } from './http.js';
 
 // The whole thing, for real: the ECS/STS emulator, a FunctionInstance configured against it, the
@@ -44,12 +45,10 @@ export async function emulator(): Promise<Emulator> {
     await close();
   };
   shared = emu;
+  atFileEnd(async () => {
+    if (shared === emu) await emu.close();
+  });
   return emu;
-}
-
-/** Ends the file's emulator, if it started one (test/setup.ts, after every file). */
-export async function closeEmulator(): Promise<void> {
-  await shared?.close();
 }
 
 export interface StackOptions {
