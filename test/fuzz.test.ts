@@ -11,7 +11,7 @@ const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fro
 // never an ECS call, and no secret in any log line.
 
 let stack: Stack;
-const RUNS = Number(process.env.FUZZ_RUNS ?? 4000);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 
 beforeAll(async () => {
   stack = await startStack();

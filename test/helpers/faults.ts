@@ -7,7 +7,7 @@ import { instanceIds, startStack, type HttpBody, type Stack, type StackOptions }
 // the same faults once per chunk): the faults, the request storm, and the invariants every
 // run must hold whatever the fault.
 
-export const REQUESTS = Number(process.env.FAULT_REQUESTS ?? 100);
+export const REQUESTS = Number(process.env.FAULT_REQUESTS ?? 50);
 export const ATTEMPTS = 3;
 /** Backoff shortened (shared/config.ts TUNING): these tests count attempts, they do not time them. */
 export const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
