@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 
 // The tests' HTTP client. node:http, not fetch: a test that sends thousands of requests pays
 // the client's CPU in full, and undici's fetch costs several times node:http's per request
-// on this 2-core machine (docs/ARCHITECTURE.md "The suite").
+// on this 2-core machine (docs/ARCHITECTURE.md §5 "The suite").
 
 const agent = new Agent({ keepAlive: true });
 
