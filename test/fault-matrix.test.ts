@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, storm, withOwnStack, type Run } from './helpers/faults.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, storm, withOwnStack } from './helpers/faults.js';
 
 // Never lose a stop: under every fault the emulator can inject, persisting, each target that
 // came in ends `failed` with a reason a retry can act on, nothing is claimed stopped, and

@@ -13,7 +13,7 @@ export const ATTEMPTS = 3;
 export const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
 
 /**
- * A generous ECS timeout for the faults that answer at once: a storm of 100 requests on a
+ * A generous ECS timeout for the faults that answer at once: a storm of requests on a
  * loaded 2-core machine can hold a healthy answer past 2 s, which is not the fault under test.
  * The slow-response fault sets its own.
  */
