@@ -30,7 +30,8 @@ async function measure(env: Record<string, string> = {}): Promise<Measured> {
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as Measured;
 }
 
-describe('dedupe memory', () => {
+// Each case measures in its own child process, so the two run side by side.
+describe.concurrent('dedupe memory', () => {
   it('1,000 distinct dry runs of 1,000 ids each: heap growth stays under the default DEDUPE_MAX_BYTES (8 MiB)', async () => {
     const m = await measure();
     expect(m.outcomes).toEqual(['dry-run']);

@@ -7,6 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONGEST_FIRST = [
   'fault-matrix.test.ts',
   'multi-instance.test.ts',
+  'multi-instance-budget.test.ts',
   'ship.test.ts',
   'dedupe-memory.test.ts',
   'fault-recovery.test.ts',

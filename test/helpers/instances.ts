@@ -124,3 +124,19 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   );
   return out;
 }
+
+/** How many items fall under each key. */
+export function count<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
+/** Poll a condition (an event to wait for, not a fixed sleep). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { count, deliver, pool, startInstances, stopInstances, waitFor, type Instance } from './helpers/instances.js';
+import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
+import { instanceIds } from './helpers/stack.js';
+import { everyOf } from './helpers/expect.js';
+
+// Issue #14's acceptance: STOP_BUDGET across several FC instances (each its own process and
+// local runtime) sharing one redis-server and one emulator, apart from multi-instance.test.ts
+// (whose outage test kills its redis-server) so the two run side by side.
+
+const skip = skipWithoutRedis('multi-instance-budget.test.ts');
+
+let emu: Emulator;
+let redis: RedisServer;
+
+beforeAll(async () => {
+  if (skip) return;
+  emu = await startEmulator();
+  redis = await startRedis();
+}, 60_000);
+afterAll(async () => {
+  await redis?.stop();
+  await emu?.close();
+});
+
+const stopCalls = (invokeId: string) => emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
+
+describe.skipIf(skip)('the stop budget across three instances', () => {
+  let instances: Instance[] = [];
+  const WINDOW_S = 10;
+  beforeAll(async () => {
+    instances = await startInstances(3, emu, { REDIS_URL: redis.url, STORE_TIMEOUT_MS: '3000', STOP_BUDGET: `100/${WINDOW_S}s` });
+  }, 120_000);
+  afterAll(async () => {
+    await stopInstances(instances);
+  });
+
+  it('300 distinct instance stops with STOP_BUDGET=100 → exactly 100 stopped, 200 BudgetExceeded; after the window moves stops go through', async () => {
+    const ids = instanceIds(301, 'i-bud');
+    const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const answers = await pool(ids.slice(0, 300), 30, (id, i) =>
+      deliver(instances[i % 3]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [id] }), { 'idempotency-key': randomUUID() }),
+    );
+    // All 300 were counted in one window (its oldest spend never left it), so the count is the
+    // budget's alone. (Not "one freesAt for all": instances read their own clocks, and a spend
+    // stamped a few ms earlier may reach redis later and become the oldest.)
+    const firstFree = Math.min(...answers.map((a) => Date.parse(a.freesAt ?? '')));
+    expect(Date.now() < firstFree, 'the window moved during the 300 stops (machine too slow)').toBe(true);
+    expect(count(answers, (a) => `${a.status} ${a.outcome} ${a.code ?? ''}`.trim())).toEqual({ '200 stopped': 100, '424 failed BudgetExceeded': 200 });
+    expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(100);
+    expect(stopCalls(inv.invokeId)).toBe(100);
+    expect(everyOf(instances, (x) => x.lines.some((l) => l.includes('stop budget exceeded') && l.includes(`"budget":"100/${WINDOW_S}s"`)))).toBe(true);
+
+    // Once the oldest spends leave the window, a new stop goes through.
+    const last = ids[300]!;
+    await waitFor(async () => {
+      const a = await deliver(instances[0]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [last] }), { 'idempotency-key': randomUUID() });
+      return a.outcome === 'stopped';
+    }, 30_000);
+    expect(emu.getInvocation(inv.invokeId)?.instances.find((i) => i.instanceId === last)?.status).toBe('Stopped');
+  });
+});
