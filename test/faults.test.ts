@@ -57,11 +57,14 @@ describe('STS trouble', () => {
   });
 
   it('a session about to expire is replaced before use, never sent to ECS expired', async () => {
-    emu.configure({ stsTokenTtlSeconds: 1 });
+    // Expirations have second precision (emulator/keys.ts), so a "1 s" session lives 0-1 s and
+    // a fresh one could die on its way to ECS on a busy machine: 2 s sessions live 1-2 s.
+    emu.configure({ stsTokenTtlSeconds: 2 });
     stack = await startStack();
     const first = emu.seedInvocation({ instances: [{ instanceId: 'i-expire1', status: 'Running' }] });
     expect((await stack.post({ regionId: 'cn-hangzhou', invokeId: first.invokeId })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Only time makes the first session expire (one that ECS would now refuse).
+    await new Promise((r) => setTimeout(r, 2000));
     const second = emu.seedInvocation({ instances: [{ instanceId: 'i-expire2', status: 'Running' }] });
     const res = await stack.post({ regionId: 'cn-hangzhou', invokeId: second.invokeId });
     expect(res.status).toBe(200);
