@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { count, deliver, pool, startInstances, stopInstances, waitFor, type Instance } from './helpers/instances.js';
-import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
+import { count, deliver, pool, sharedWorld, startInstances, stopCalls, stopInstances, waitFor, type Instance } from './helpers/instances.js';
+import { skipWithoutRedis } from './helpers/redis.js';
 import { instanceIds } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
 
@@ -12,26 +11,13 @@ import { everyOf } from './helpers/expect.js';
 
 const skip = skipWithoutRedis('multi-instance-budget.test.ts');
 
-let emu: Emulator;
-let redis: RedisServer;
-
-beforeAll(async () => {
-  if (skip) return;
-  emu = await startEmulator();
-  redis = await startRedis();
-}, 60_000);
-afterAll(async () => {
-  await redis?.stop();
-  await emu?.close();
-});
-
-const stopCalls = (invokeId: string) => emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
+const world = sharedWorld(skip);
 
 describe.skipIf(skip)('the stop budget across three instances', () => {
   let instances: Instance[] = [];
   const WINDOW_S = 10;
   beforeAll(async () => {
-    instances = await startInstances(3, emu, { REDIS_URL: redis.url, STORE_TIMEOUT_MS: '3000', STOP_BUDGET: `100/${WINDOW_S}s` });
+    instances = await startInstances(3, world.emu, { REDIS_URL: world.redis.url, STORE_TIMEOUT_MS: '3000', STOP_BUDGET: `100/${WINDOW_S}s` });
   }, 120_000);
   afterAll(async () => {
     await stopInstances(instances);
@@ -39,7 +25,7 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
 
   it('300 distinct instance stops with STOP_BUDGET=100 → exactly 100 stopped, 200 BudgetExceeded; after the window moves stops go through', async () => {
     const ids = instanceIds(301, 'i-bud');
-    const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const inv = world.emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
     const answers = await pool(ids.slice(0, 300), 30, (id, i) =>
       deliver(instances[i % 3]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [id] }), { 'idempotency-key': randomUUID() }),
     );
@@ -49,8 +35,8 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
     const firstFree = Math.min(...answers.map((a) => Date.parse(a.freesAt ?? '')));
     expect(Date.now() < firstFree, 'the window moved during the 300 stops (machine too slow)').toBe(true);
     expect(count(answers, (a) => `${a.status} ${a.outcome} ${a.code ?? ''}`.trim())).toEqual({ '200 stopped': 100, '424 failed BudgetExceeded': 200 });
-    expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(100);
-    expect(stopCalls(inv.invokeId)).toBe(100);
+    expect(world.emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(100);
+    expect(stopCalls(world.emu, inv.invokeId)).toBe(100);
     expect(everyOf(instances, (x) => x.lines.some((l) => l.includes('stop budget exceeded') && l.includes(`"budget":"100/${WINDOW_S}s"`)))).toBe(true);
 
     // Once the oldest spends leave the window, a new stop goes through.
@@ -59,6 +45,6 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
       const a = await deliver(instances[0]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [last] }), { 'idempotency-key': randomUUID() });
       return a.outcome === 'stopped';
     }, 30_000);
-    expect(emu.getInvocation(inv.invokeId)?.instances.find((i) => i.instanceId === last)?.status).toBe('Stopped');
+    expect(world.emu.getInvocation(inv.invokeId)?.instances.find((i) => i.instanceId === last)?.status).toBe('Stopped');
   });
 });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { count, deliver, pool, startInstances, stopInstances, waitFor, type Instance } from './helpers/instances.js';
-import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
+import { count, deliver, pool, sharedWorld, startInstances, stopCalls, stopInstances, waitFor, type Instance } from './helpers/instances.js';
+import { skipWithoutRedis } from './helpers/redis.js';
 import { instanceIds } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
 
@@ -18,32 +17,20 @@ interface Published {
   subject?: string;
 }
 
-let emu: Emulator;
-let redis: RedisServer;
+const world = sharedWorld(skip);
 
-beforeAll(async () => {
-  if (skip) return;
-  emu = await startEmulator();
-  redis = await startRedis();
-}, 60_000);
-afterAll(async () => {
-  await redis?.stop();
-  await emu?.close();
-});
-
-const published = (invokeId: string) => (emu.events() as Published[]).filter((e) => e.subject === invokeId);
-const stopCalls = (invokeId: string) => emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
+const published = (invokeId: string) => (world.emu.events() as Published[]).filter((e) => e.subject === invokeId);
 
 describe.skipIf(skip)('four instances, one shared store', () => {
   let instances: Instance[] = [];
   beforeAll(async () => {
-    instances = await startInstances(4, emu, {
-      REDIS_URL: redis.url,
+    instances = await startInstances(4, world.emu, {
+      REDIS_URL: world.redis.url,
       // Generous: each local runtime here serves hundreds of requests at once on a shared
       // machine (FC would give each instance one), and a late answer counts as no store.
       STORE_TIMEOUT_MS: '3000',
       RESULT_EVENT_BUS: 'ops-results',
-      EVENTBRIDGE_ENDPOINT: `http://${emu.eventBridgeEndpoint}`,
+      EVENTBRIDGE_ENDPOINT: `http://${world.emu.eventBridgeEndpoint}`,
     });
   }, 120_000);
   afterAll(async () => {
@@ -53,7 +40,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
   /** One delivery of 120 instances (3 chunks), the same body and Idempotency-Key each time. */
   const delivery = () => {
     const ids = instanceIds(120, `i-${randomUUID().replace(/-/g, '').slice(0, 6)}`);
-    const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
+    const inv = world.emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
     return { inv, ids, body: JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ids }), headers: { 'idempotency-key': randomUUID() } };
   };
 
@@ -62,8 +49,8 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     const answers = await pool(Array.from({ length: 1000 }), 100, (_, i) => deliver(instances[i % 4]!.url, body, headers));
     const outcomes = count(answers, (a) => `${a.status} ${a.outcome} ${a.dedupe}`);
     expect(outcomes).toEqual({ '200 stopped shared': 1, '200 duplicate shared': 999 });
-    expect(stopCalls(inv.invokeId)).toBe(3); // 120 ids = 3 chunks
-    expect(everyOf(emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
+    expect(stopCalls(world.emu, inv.invokeId)).toBe(3); // 120 ids = 3 chunks
+    expect(everyOf(world.emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
     const events = published(inv.invokeId);
     expect(events).toHaveLength(1);
     expect(events[0]?.data).toMatchObject({ outcome: 'stopped', dedupe: 'shared' });
@@ -75,7 +62,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
   it('killing redis-server mid-burst and starting it again: every delivery answered, every target stopped, at most one stop per instance', async () => {
     const { inv, ids, body, headers } = delivery();
     // The winner is slowed inside its stop, so the store dies while the claim is held.
-    emu.injectFault({ service: 'ecs', action: 'StopInvocation', latencyMs: 800, times: 3 });
+    world.emu.injectFault({ service: 'ecs', action: 'StopInvocation', latencyMs: 800, times: 3 });
     let answered = 0;
     let killed = false;
     let restarted: Promise<void> | undefined;
@@ -83,19 +70,19 @@ describe.skipIf(skip)('four instances, one shared store', () => {
       if (i === 20 && !killed) {
         killed = true;
         await waitFor(() => instances.some((x) => x.lines.some((l) => l.includes('dedupe claim taken') && l.includes('"store":"shared"'))));
-        await redis.kill();
+        await world.redis.kill();
       }
       const a = await deliver(instances[i % 4]!.url, body, headers);
       answered++;
-      if (answered === 500) restarted = redis.restart();
+      if (answered === 500) restarted = world.redis.restart();
       return a;
     });
     await restarted;
     expect(answers).toHaveLength(1000);
     expect(everyOf(answers, (a) => a.status === 200 && (a.outcome === 'stopped' || a.outcome === 'duplicate'))).toBe(true);
-    expect(emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(ids.length);
+    expect(world.emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(ids.length);
     // Without the store each instance dedupes on its own: each stops a chunk at most once.
-    const calls = stopCalls(inv.invokeId);
+    const calls = stopCalls(world.emu, inv.invokeId);
     expect(calls).toBeGreaterThanOrEqual(3);
     expect(calls).toBeLessThanOrEqual(3 * instances.length);
     const stops = answers.filter((a) => a.outcome === 'stopped');

@@ -92,8 +92,8 @@ export async function settle(emu: Emulator): Promise<void> {
 export const FAULTS: Array<{ name: string; fault: Fault; code: string; env?: Record<string, string> }> = [
   { name: '500 InternalError.Dispatch', fault: { service: 'ecs', action: 'StopInvocation', status: 500, code: 'InternalError.Dispatch', message: 'dispatch failed' }, code: 'InternalError.Dispatch' },
   { name: 'Throttling.User with retry-after', fault: { service: 'ecs', action: 'StopInvocation', status: 400, code: 'Throttling.User', message: 'slow down', retryAfterMs: 50 }, code: 'Throttling.User' },
-  // 400 ms: a healthy call must fit in it while the other cases and test files share the two
-  // cores (at 200 ms a busy machine timed out healthy calls too).
+  // 400 ms: a healthy call must fit in it while other test files share the two cores (at
+  // 200 ms a busy machine timed out healthy calls too).
   { name: 'slow response past the timeout', fault: { service: 'ecs', action: 'StopInvocation', latencyMs: 1000 }, code: 'RequestTimeout', env: { ECS_TIMEOUT_MS: '400' } },
   { name: 'connection reset', fault: { service: 'ecs', action: 'StopInvocation', reset: true }, code: 'NetworkError' },
   { name: 'non-JSON 502', fault: { service: 'ecs', action: 'StopInvocation', status: 502, rawBody: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' }, code: 'BadGateway' },

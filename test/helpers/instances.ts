@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Emulator } from '../../emulator/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startEmulator, type Emulator } from '../../emulator/index.js';
 import { bundled } from './bundle.js';
 import { httpRequest } from './http.js';
+import { startRedis, type RedisServer } from './redis.js';
 import { repoRoot } from './samples.js';
 
 // Function instances as FC 3.0 runs them: each its own process with its own local
@@ -15,6 +17,35 @@ export interface Instance {
   proc: ChildProcess;
   /** The instance's JSON log lines so far. */
   lines: string[];
+}
+
+/** What a file's function instances share: one emulator and one redis-server. */
+export interface SharedWorld {
+  emu: Emulator;
+  redis: RedisServer;
+}
+
+/**
+ * The file's shared world, started before its tests and ended after them (not at all with
+ * `skip`, i.e. without redis-server). Its fields are set once the file's beforeAll has run.
+ */
+export function sharedWorld(skip: boolean): SharedWorld {
+  const world: Partial<SharedWorld> = {};
+  beforeAll(async () => {
+    if (skip) return;
+    world.emu = await startEmulator();
+    world.redis = await startRedis();
+  }, 60_000);
+  afterAll(async () => {
+    await world.redis?.stop();
+    await world.emu?.close();
+  });
+  return world as SharedWorld;
+}
+
+/** StopInvocation calls the emulator received for one invocation. */
+export function stopCalls(emu: Emulator, invokeId: string): number {
+  return emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
 }
 
 export async function startInstances(n: number, emu: Emulator, env: Record<string, string>): Promise<Instance[]> {
