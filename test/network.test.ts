@@ -50,14 +50,18 @@ afterAll(async () => {
  */
 async function privateSts(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const [host, port] = emu.stsEndpoint.split(':');
+  const open = new Set<tls.TLSSocket>();
   const server = tls.createServer(
     { cert: readFileSync(resolve(repoRoot, 'test/fixtures/private-ca/server.pem')), key: readFileSync(resolve(repoRoot, 'test/fixtures/private-ca/server-key.pem')) },
     (socket) => {
       const upstream = tls.connect({ host, port: Number(port), ca: readFileSync(CA_CERT_PATH), servername: 'localhost' });
+      open.add(socket).add(upstream);
       socket.pipe(upstream).pipe(socket);
       const end = () => {
         socket.destroy();
         upstream.destroy();
+        open.delete(socket);
+        open.delete(upstream);
       };
       socket.on('error', end);
       upstream.on('error', end);
@@ -66,7 +70,12 @@ async function privateSts(): Promise<{ endpoint: string; close(): Promise<void> 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     endpoint: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((r) => server.close(() => r())),
+    // The function keeps its connection alive; closing waits for it unless it is ended here.
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        for (const s of open) s.destroy();
+      }),
   };
 }
 
