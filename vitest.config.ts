@@ -11,9 +11,10 @@ export default defineConfig({
     // owns its emulator, test/helpers/stack.ts): importing the SDK stack once per worker, not
     // once per file, is a third of the suite's CPU.
     isolate: false,
-    // More workers than the 2 cores: many tests wait on timeouts, retries or child
-    // processes, and another file's CPU fills that wait.
-    maxWorkers: 4,
+    // More workers than the 2 cores: many tests wait on timeouts, deadlines or child
+    // processes, and another file's CPU fills that wait (4 left both cores idle for
+    // seconds while every worker waited; docs/ARCHITECTURE.md "The suite").
+    maxWorkers: 6,
     sequence: { sequencer: LongestFirst },
     testTimeout: 30000,
     hookTimeout: 30000,
