@@ -261,15 +261,19 @@ describe('4. the watchdog never cancels a healthy periodic task', () => {
 
 
 describe('5. the answer always comes before the FC timeout', () => {
-  // The issue's numbers: FC timeout 3 s, ECS_TIMEOUT_MS 1900, STS and ECS each answering in 1.85 s.
+  // The issue's set-up: FC timeout 3 s, ECS_TIMEOUT_MS 1900, STS and ECS each slow enough that
+  // one call plus the next attempt's timeout is past the deadline. The issue had them answer in
+  // 1.85 s; 1.5 s is as slow for the deadline (1.5 + 1.9 > 2.75 s) and leaves 400 ms, not 50,
+  // before the 1.9 s timeout, so a loaded machine cannot turn the slow answer into a timeout.
+  const SLOW_MS = 1500;
   const context = { function: { name: 'stop-invocation', timeout: 3 } };
   const env = { ECS_TIMEOUT_MS: '1900', VERIFY: 'true' };
 
   it('cold: AssumeRole uses up the budget, so no StopInvocation starts; retryable DeadlineExceeded before the deadline', async () => {
     stack = await startStack(env, { warm: false });
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late1' }] });
-    emu.injectFault({ service: 'sts', latencyMs: 1850 });
-    emu.injectFault({ service: 'ecs', latencyMs: 1850 });
+    emu.injectFault({ service: 'sts', latencyMs: SLOW_MS });
+    emu.injectFault({ service: 'ecs', latencyMs: SLOW_MS });
     const { result, thrown } = await invokeEvent(stack, { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ['i-late1'] }, context);
     const answeredAt = Date.now();
     expect(answeredAt).toBeLessThanOrEqual(answerBy(stack));
