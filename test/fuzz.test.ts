@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TOKEN, type Stack } from './helpers/stack.js';
+import { FUZZ_RUNS } from './helpers/volume.js';
 
 /** fast-check's `unit: 'binary'` (any code point, lone surrogates too), without the ~1 s it spends building its shrink table. */
 const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
@@ -11,7 +12,7 @@ const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fro
 // never an ECS call, and no secret in any log line.
 
 let stack: Stack;
-const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+const RUNS = FUZZ_RUNS;
 
 beforeAll(async () => {
   stack = await startStack();

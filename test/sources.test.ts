@@ -775,7 +775,7 @@ describe('hostile input never throws anything but a RequestError', () => {
           if (err.message.startsWith('payload could not be read')) throw new Error(`safety net hit: ${JSON.stringify(err.details)}`);
         }
       }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 2000) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 3000) },
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -2,12 +2,14 @@ import { expect } from 'vitest';
 import { startEmulator, type Emulator, type Fault } from '../../emulator/index.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { instanceIds, startStack, type HttpBody, type Stack, type StackOptions } from './stack.js';
+import { FAULT_REQUESTS } from './volume.js';
 
 // The fault matrix's parts (fault-matrix.test.ts: faults that persist; fault-recovery.test.ts:
 // the same faults once per chunk): the faults, the request storm, and the invariants every
 // run must hold whatever the fault.
 
-export const REQUESTS = Number(process.env.FAULT_REQUESTS ?? 50);
+/** Requests per fault (test/helpers/volume.ts: 100 where CI=true, 50 otherwise). */
+export const REQUESTS = FAULT_REQUESTS;
 export const ATTEMPTS = 3;
 /** Backoff shortened (shared/config.ts TUNING): these tests count attempts, they do not time them. */
 export const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
