@@ -12,9 +12,9 @@ export default defineConfig({
     // once per file, is a third of the suite's CPU.
     isolate: false,
     // More workers than the 2 cores: many tests wait on timeouts, deadlines or child
-    // processes, and another file's CPU fills that wait (4 left both cores idle for
-    // seconds while every worker waited; docs/ARCHITECTURE.md "The suite").
-    maxWorkers: 6,
+    // processes, and another file's CPU fills that wait. Six were slower than four here
+    // (each worker imports the stack again, and the cores are already busy).
+    maxWorkers: 4,
     sequence: { sequencer: LongestFirst },
     testTimeout: 30000,
     hookTimeout: 30000,
