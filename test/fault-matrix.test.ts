@@ -12,7 +12,7 @@ describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () =
     it(`${f.name}: every target failed and retryable, ${ATTEMPTS} attempts per chunk, 5xx`, () =>
       withOwnStack({ ...CALM, ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {
         emu.injectFault(f.fault);
-        const runs = await storm(stack, 'p', f.atOnce);
+        const runs = await storm(stack, 'p');
         await settle(emu);
         checkInvariants(emu, runs);
         // A late answer may still have stopped it (as in the cloud), but we never claim it.
