@@ -7,6 +7,7 @@ import { stopRequestSchema, sweepRequestSchema } from '../shared/schemas/stop-re
 import { sourceSchemas } from '../scripts/schemas.js';
 import { validatorFor } from '../shared/schemas/validate.js';
 import { repoRoot, sample, samplesDir } from './helpers/samples.js';
+import { ADAPTER_RUNS } from './helpers/volume.js';
 import { adapt, type AdaptOptions } from '../shared/sources/index.js';
 import { decodeEvent } from '../shared/triggers/decode.js';
 import type { Adapted, SourceInput, StopRequest, TriggerKind } from '../shared/types.js';
@@ -775,7 +776,7 @@ describe('hostile input never throws anything but a RequestError', () => {
           if (err.message.startsWith('payload could not be read')) throw new Error(`safety net hit: ${JSON.stringify(err.details)}`);
         }
       }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 3000) },
+      { numRuns: ADAPTER_RUNS },
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
