@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { authConfigured, authenticate, parseBasicAuthList, type AuthConfig, type AuthInput } from '../shared/auth/index.js';
 import { matchesAny, safeEqual } from '../shared/auth/verifier.js';
 import { RequestError } from '../shared/errors.js';
-
-/** fast-check's `unit: 'binary'` (any code point, lone surrogates too), without the ~1 s it spends building its shrink table. */
-const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
+import { anyCodePoint } from './helpers/arbitraries.js';
 
 // Every signature here is computed independently with node:crypto, the way each sender
 // computes it; nothing is borrowed from the module under test.

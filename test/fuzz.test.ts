@@ -3,9 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TOKEN, type Stack } from './helpers/stack.js';
 import { FUZZ_RUNS } from './helpers/volume.js';
-
-/** fast-check's `unit: 'binary'` (any code point, lone surrogates too), without the ~1 s it spends building its shrink table. */
-const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
+import { anyCodePoint } from './helpers/arbitraries.js';
 
 // Hostile input through the real handler: whatever arrives, the answer is a 4xx (or a 2xx
 // for a payload that really is harmless) with the error shape, never a 5xx, never a crash,
