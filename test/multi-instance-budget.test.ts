@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, deliver, pool, sharedWorld, startInstances, stopCalls, stopInstances, waitFor, type Instance } from './helpers/instances.js';
+import { mapLimit } from '../shared/concurrency.js';
+import { count, deliver, sharedWorld, startInstances, stopCalls, stopInstances, type Instance } from './helpers/instances.js';
 import { skipWithoutRedis } from './helpers/redis.js';
 import { instanceIds } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
@@ -26,7 +27,7 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
   it('300 distinct instance stops with STOP_BUDGET=100 → exactly 100 stopped, 200 BudgetExceeded; after the window moves stops go through', async () => {
     const ids = instanceIds(301, 'i-bud');
     const inv = world.emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
-    const answers = await pool(ids.slice(0, 300), 30, (id, i) =>
+    const answers = await mapLimit(ids.slice(0, 300), 30, (id, i) =>
       deliver(instances[i % 3]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [id] }), { 'idempotency-key': randomUUID() }),
     );
     // All 300 were counted in one window (its oldest spend never left it), so the count is the
@@ -41,10 +42,9 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
 
     // Once the oldest spends leave the window, a new stop goes through.
     const last = ids[300]!;
-    await waitFor(async () => {
-      const a = await deliver(instances[0]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [last] }), { 'idempotency-key': randomUUID() });
-      return a.outcome === 'stopped';
-    }, 30_000);
+    await expect
+      .poll(async () => (await deliver(instances[0]!.url, JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: [last] }), { 'idempotency-key': randomUUID() })).outcome, { timeout: 30_000, interval: 50 })
+      .toBe('stopped');
     expect(world.emu.getInvocation(inv.invokeId)?.instances.find((i) => i.instanceId === last)?.status).toBe('Stopped');
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, deliver, pool, sharedWorld, startInstances, stopCalls, stopInstances, waitFor, type Instance } from './helpers/instances.js';
+import { mapLimit } from '../shared/concurrency.js';
+import { count, deliver, sharedWorld, startInstances, stopCalls, stopInstances, type Instance } from './helpers/instances.js';
 import { skipWithoutRedis } from './helpers/redis.js';
 import { instanceIds } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
@@ -46,7 +47,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
 
   it('1,000 duplicate deliveries spread over 4 instances → one StopInvocation per chunk, one result event, every delivery answered', async () => {
     const { inv, body, headers } = delivery();
-    const answers = await pool(Array.from({ length: 1000 }), 100, (_, i) => deliver(instances[i % 4]!.url, body, headers));
+    const answers = await mapLimit(Array.from({ length: 1000 }), 100, (_, i) => deliver(instances[i % 4]!.url, body, headers));
     const outcomes = count(answers, (a) => `${a.status} ${a.outcome} ${a.dedupe}`);
     expect(outcomes).toEqual({ '200 stopped shared': 1, '200 duplicate shared': 999 });
     expect(stopCalls(world.emu, inv.invokeId)).toBe(3); // 120 ids = 3 chunks
@@ -66,10 +67,10 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     let answered = 0;
     let killed = false;
     let restarted: Promise<void> | undefined;
-    const answers = await pool(Array.from({ length: 1000 }), 50, async (_, i) => {
+    const answers = await mapLimit(Array.from({ length: 1000 }), 50, async (_, i) => {
       if (i === 20 && !killed) {
         killed = true;
-        await waitFor(() => instances.some((x) => x.lines.some((l) => l.includes('dedupe claim taken') && l.includes('"store":"shared"'))));
+        await expect.poll(() => instances.some((x) => x.lines.some((l) => l.includes('dedupe claim taken') && l.includes('"store":"shared"'))), { timeout: 15_000, interval: 50 }).toBe(true);
         await world.redis.kill();
       }
       const a = await deliver(instances[i % 4]!.url, body, headers);
@@ -97,6 +98,6 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     expect(instances.some((x) => x.lines.some((l) => l.includes('shared store unavailable')))).toBe(true);
     process.stderr.write(`multi-instance outage: ${calls} StopInvocation for 3 chunks, ${stops.length} stops, dedupe ${JSON.stringify(count(events, (e) => e.data?.dedupe ?? '-'))}\n`);
     // The store is back: a new delivery is shared again.
-    await waitFor(async () => (await deliver(instances[0]!.url, delivery().body, { 'idempotency-key': randomUUID() })).dedupe === 'shared');
+    await expect.poll(async () => (await deliver(instances[0]!.url, delivery().body, { 'idempotency-key': randomUUID() })).dedupe, { timeout: 15_000, interval: 50 }).toBe('shared');
   });
 });
