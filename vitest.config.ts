@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import LongestFirst from './test/sequencer.js';
+import StartOrder from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -15,7 +15,7 @@ export default defineConfig({
     // processes, and another file's CPU fills that wait. Six were slower than four here
     // (each worker imports the stack again, and the cores are already busy).
     maxWorkers: 4,
-    sequence: { sequencer: LongestFirst },
+    sequence: { sequencer: StartOrder },
     testTimeout: 30000,
     hookTimeout: 30000,
   },

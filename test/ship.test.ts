@@ -14,7 +14,7 @@ import { cjsDefault } from '../shared/interop.js';
 import type { ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
 import { sharedFile } from './helpers/samples.js';
-import { fakeAccessHome, sPreview, type Preview } from './helpers/s-cli.js';
+import { fakeAccessHome, S_COMPILE_CACHE_ENV, sPreview, type Preview } from './helpers/s-cli.js';
 import { skipWithoutRedis, startRedis } from './helpers/redis.js';
 import { startStack, type Stack } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
@@ -178,7 +178,7 @@ describe('s.yaml, rendered by the real Serverless Devs CLI (s preview)', () => {
     // Only node's own directory and the system's on PATH: `s` can come from node_modules/.bin only.
     const npmCli = resolve(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
     const ran = await run(process.execPath, [npmCli, 'run', '--silent', 'deploy', '--', '--version'], {
-      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: sHome.home },
+      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: sHome.home, ...S_COMPILE_CACHE_ENV },
     });
     expect(ran.code, ran.stdout + ran.stderr).toBe(0);
     expect(ran.stdout).toMatch(/@serverless-devs\/s: 3\.1\.10/);

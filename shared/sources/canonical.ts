@@ -120,8 +120,10 @@ export function consolidate(requests: StopRequest[]): StopRequest[] {
   // An unfiltered lookup on an instance finds everything live there, so it absorbs every
   // other request for that instance; otherwise an instance is kept once per scope (one
   // invocation, one command filter): asking to stop t-1 and t-2 on i-a is two stops.
-  const wide = new Set<string>();
-  const claimed = new Set<string>();
+  // Per region, the instances an unfiltered lookup took; per region and scope, those claimed
+  // (Sets of ids, not one Set of joined keys: no string is built per id of a 1,000-id request).
+  const wide = new Map<string, Set<string>>();
+  const claimed = new Map<string, Set<string>>();
   const out: Array<{ at: number; request: StopRequest }> = [];
   // Real stops claim an instance before dry runs do: a dry run must never take an id away
   // from a stop that was really asked for.
@@ -133,18 +135,24 @@ export function consolidate(requests: StopRequest[]): StopRequest[] {
       continue;
     }
     const scope = r.invokeId ? `invoke:${r.invokeId}` : r.commandId || r.commandName ? `command:${r.commandId ?? ''}/${r.commandName ?? ''}` : '*';
+    const wideHere = setIn(wide, r.regionId);
+    const claimedHere = setIn(claimed, `${r.regionId}\u0000${scope}`);
     const mine: string[] = [];
     for (const id of r.instanceIds) {
-      const instance = `${r.regionId}\u0000${id}`;
-      const key = `${instance}\u0000${scope}`;
-      if (wide.has(instance) || claimed.has(key)) continue;
-      claimed.add(key);
-      if (scope === '*') wide.add(instance);
+      if (wideHere.has(id) || claimedHere.has(id)) continue;
+      claimedHere.add(id);
+      if (scope === '*') wideHere.add(id);
       mine.push(id);
     }
     if (mine.length > 0) out.push({ at, request: tidy({ ...r, instanceIds: mine }) });
   }
   return out.sort((a, b) => a.at - b.at).map((g) => g.request);
+}
+
+function setIn(sets: Map<string, Set<string>>, key: string): Set<string> {
+  let set = sets.get(key);
+  if (!set) sets.set(key, (set = new Set()));
+  return set;
 }
 
 /** Drop keys whose value is undefined so results compare and serialize cleanly. */

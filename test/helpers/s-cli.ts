@@ -18,6 +18,8 @@ const COMPILE_CACHE = {
   COMPILE_CACHE_DIR: resolve(repoRoot, '.tmp', 's-compile-cache'),
 };
 const PRELOAD = resolve(repoRoot, 'test', 'helpers', 'compile-cache.cjs');
+/** The same cache for an `s` that something else starts (`npm run deploy`): through NODE_OPTIONS. */
+export const S_COMPILE_CACHE_ENV = { ...COMPILE_CACHE, NODE_OPTIONS: `--require ${PRELOAD}` };
 
 export interface SRun {
   code: number;
