@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator, InstanceStatus } from '../emulator/index.js';
+import { startEmulator, type Emulator, type InstanceStatus } from '../emulator/index.js';
 import { loadConfig } from '../shared/config.js';
 import { CredentialBroker } from '../shared/credentials.js';
 import { EcsError } from '../shared/ecs/errors.js';
@@ -260,7 +260,9 @@ describe('4. the watchdog never cancels a healthy periodic task', () => {
 });
 
 
-describe('5. the answer always comes before the FC timeout', () => {
+// Side by side, each on its own emulator (faults are per emulator): each case waits seconds
+// on a deadline, so together they take the longest one's time (docs/ARCHITECTURE.md §5).
+describe.concurrent('5. the answer always comes before the FC timeout', () => {
   // The issue's set-up: FC timeout 3 s, ECS_TIMEOUT_MS 1900, STS and ECS each slow enough that
   // one call plus the next attempt's timeout is past the deadline. The issue had them answer in
   // 1.85 s; 1.5 s is as slow for the deadline (1.5 + 1.9 > 2.75 s) and leaves 400 ms, not 50,
@@ -268,9 +270,21 @@ describe('5. the answer always comes before the FC timeout', () => {
   const SLOW_MS = 1500;
   const context = { function: { name: 'stop-invocation', timeout: 3 } };
   const env = { ECS_TIMEOUT_MS: '1900', VERIFY: 'true' };
+  /** A stack on an emulator of the case's own, both closed after it. */
+  async function own(stackEnv: Record<string, string>, options: { warm?: boolean }, run: (s: Stack, emu: Emulator) => Promise<void>): Promise<void> {
+    const emu = await startEmulator();
+    const s = await startStack(stackEnv, { emu, ...options });
+    try {
+      await run(s, emu);
+    } finally {
+      await s.close();
+      await emu.close();
+    }
+  }
+  const stopsOn = (emu: Emulator) => emu.requests({ service: 'ecs', action: 'StopInvocation' });
+  const stateOn = (emu: Emulator, invokeId: string, instanceId: string) => emu.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
 
-  it('cold: AssumeRole uses up the budget, so no StopInvocation starts; retryable DeadlineExceeded before the deadline', async () => {
-    stack = await startStack(env, { warm: false });
+  it('cold: AssumeRole uses up the budget, so no StopInvocation starts; retryable DeadlineExceeded before the deadline', () => own(env, { warm: false }, async (stack, emu) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late1' }] });
     emu.injectFault({ service: 'sts', latencyMs: SLOW_MS });
     emu.injectFault({ service: 'ecs', latencyMs: SLOW_MS });
@@ -280,8 +294,8 @@ describe('5. the answer always comes before the FC timeout', () => {
     expect(thrown).toBeInstanceOf(RetryableStopError);
     expect(result.data.targets[0]).toMatchObject({ status: 'failed', error: { code: 'DeadlineExceeded', retryable: true } });
     expect(emu.requests({ service: 'sts', action: 'AssumeRole' })).toHaveLength(1);
-    expect(stopCalls()).toHaveLength(0);
-    expect(stateOf(inv.invokeId, 'i-late1')).toBe('Running');
+    expect(stopsOn(emu)).toHaveLength(0);
+    expect(stateOn(emu, inv.invokeId, 'i-late1')).toBe('Running');
 
     // The redelivery finds the session the first one fetched: the stop fits, verification does not.
     const again = await invokeEvent(stack, { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ['i-late1'] }, context);
@@ -289,15 +303,13 @@ describe('5. the answer always comes before the FC timeout', () => {
     expect(again.thrown).toBeInstanceOf(RetryableStopError);
     expect(again.result.data.targets[0]).toMatchObject({ status: 'failed', ecsRequestId: expect.any(String), error: { code: 'Verification.Unavailable', retryable: true } });
     expect(emu.requests({ service: 'sts', action: 'AssumeRole' })).toHaveLength(1);
-    expect(stopCalls()).toHaveLength(1);
-    expect(stateOf(inv.invokeId, 'i-late1')).toBe('Stopped');
-  });
+    expect(stopsOn(emu)).toHaveLength(1);
+    expect(stateOn(emu, inv.invokeId, 'i-late1')).toBe('Stopped');
+  }));
 
-  it('warm, slow ECS over HTTP: stopped within a timeout that fits, answered before the deadline', async () => {
-    stack = await startStack({ ECS_TIMEOUT_MS: '900', VERIFY: 'true', VERIFY_GRACE_MS: '0' });
+  it('warm, slow ECS over HTTP: stopped within a timeout that fits, answered before the deadline', () => own({ ECS_TIMEOUT_MS: '900', VERIFY: 'true', VERIFY_GRACE_MS: '0' }, {}, async (s, emu) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late2' }] });
     emu.injectFault({ service: 'ecs', latencyMs: 600 });
-    const s = stack;
     const event = {
       version: 'v1', rawPath: '/stop', headers: { 'content-type': 'application/json', authorization: `Bearer test-token-0123456789abcdef0123456789` }, queryParameters: {},
       body: JSON.stringify({ regionId: 'cn-hangzhou', invokeId: inv.invokeId }), isBase64Encoded: false, requestContext: { http: { method: 'POST', path: '/stop' } },
@@ -307,18 +319,17 @@ describe('5. the answer always comes before the FC timeout', () => {
     expect(res.statusCode).toBe(200);
     expect((JSON.parse(res.body) as ResultEvent).data.targets[0]).toMatchObject({ instanceId: 'i-late2', status: 'stopped', invocationStatus: 'Stopped' });
     expect(emu.requests({ service: 'sts' })).toHaveLength(1); // from initialize only
-  });
+  }));
 
-  it('STS slower than the whole budget: never waited for past the deadline', async () => {
-    stack = await startStack({ ECS_TIMEOUT_MS: '1500' }, { warm: false });
+  it('STS slower than the whole budget: never waited for past the deadline', () => own({ ECS_TIMEOUT_MS: '1500' }, { warm: false }, async (stack, emu) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late3' }] });
     emu.injectFault({ service: 'sts', latencyMs: 5000 });
     const { result, thrown } = await invokeEvent(stack, { regionId: 'cn-hangzhou', invokeId: inv.invokeId }, { function: { name: 'stop-invocation', timeout: 3 } });
     expect(Date.now()).toBeLessThanOrEqual(answerBy(stack));
     expect(thrown).toBeInstanceOf(RetryableStopError);
     expect(result.data.targets[0].error?.retryable).toBe(true);
-    expect(stopCalls()).toHaveLength(0);
-  });
+    expect(stopsOn(emu)).toHaveLength(0);
+  }));
 });
 
 describe('5b. credentials draw from the same deadline (the real library against the emulator STS)', () => {
