@@ -42,8 +42,8 @@ afterAll(async () => {
 });
 
 const LIVE: ReadonlySet<InstanceStatus> = new Set(['Running', 'Pending', 'Scheduled', 'Stopping']);
-const stateOf = (invokeId: string, instanceId: string) => emu.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
-const stopCalls = () => emu.requests({ service: 'ecs', action: 'StopInvocation' });
+const stateOf = (invokeId: string, instanceId: string, on: Emulator = emu) => on.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
+const stopCalls = (on: Emulator = emu) => on.requests({ service: 'ecs', action: 'StopInvocation' });
 const byId = (targets: TargetResult[]) => new Map(targets.map((t) => [t.instanceId, t]));
 const isoAgo = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -281,8 +281,6 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
       await emu.close();
     }
   }
-  const stopsOn = (emu: Emulator) => emu.requests({ service: 'ecs', action: 'StopInvocation' });
-  const stateOn = (emu: Emulator, invokeId: string, instanceId: string) => emu.getInvocation(invokeId)?.instances.find((i) => i.instanceId === instanceId)?.status;
 
   it('cold: AssumeRole uses up the budget, so no StopInvocation starts; retryable DeadlineExceeded before the deadline', () => own(env, { warm: false }, async (stack, emu) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late1' }] });
@@ -294,8 +292,8 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
     expect(thrown).toBeInstanceOf(RetryableStopError);
     expect(result.data.targets[0]).toMatchObject({ status: 'failed', error: { code: 'DeadlineExceeded', retryable: true } });
     expect(emu.requests({ service: 'sts', action: 'AssumeRole' })).toHaveLength(1);
-    expect(stopsOn(emu)).toHaveLength(0);
-    expect(stateOn(emu, inv.invokeId, 'i-late1')).toBe('Running');
+    expect(stopCalls(emu)).toHaveLength(0);
+    expect(stateOf(inv.invokeId, 'i-late1', emu)).toBe('Running');
 
     // The redelivery finds the session the first one fetched: the stop fits, verification does not.
     const again = await invokeEvent(stack, { regionId: 'cn-hangzhou', invokeId: inv.invokeId, instanceIds: ['i-late1'] }, context);
@@ -303,8 +301,8 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
     expect(again.thrown).toBeInstanceOf(RetryableStopError);
     expect(again.result.data.targets[0]).toMatchObject({ status: 'failed', ecsRequestId: expect.any(String), error: { code: 'Verification.Unavailable', retryable: true } });
     expect(emu.requests({ service: 'sts', action: 'AssumeRole' })).toHaveLength(1);
-    expect(stopsOn(emu)).toHaveLength(1);
-    expect(stateOn(emu, inv.invokeId, 'i-late1')).toBe('Stopped');
+    expect(stopCalls(emu)).toHaveLength(1);
+    expect(stateOf(inv.invokeId, 'i-late1', emu)).toBe('Stopped');
   }));
 
   it('warm, slow ECS over HTTP: stopped within a timeout that fits, answered before the deadline', () => own({ ECS_TIMEOUT_MS: '900', VERIFY: 'true', VERIFY_GRACE_MS: '0' }, {}, async (s, emu) => {
@@ -328,7 +326,7 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
     expect(Date.now()).toBeLessThanOrEqual(answerBy(stack));
     expect(thrown).toBeInstanceOf(RetryableStopError);
     expect(result.data.targets[0].error?.retryable).toBe(true);
-    expect(stopsOn(emu)).toHaveLength(0);
+    expect(stopCalls(emu)).toHaveLength(0);
   }));
 });
 
