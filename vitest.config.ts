@@ -12,8 +12,9 @@ export default defineConfig({
     // once per file, is a third of the suite's CPU.
     isolate: false,
     // More workers than the 2 cores: many tests wait on timeouts, deadlines or child
-    // processes, and another file's CPU fills that wait. Six were slower than four here
-    // (each worker imports the stack again, and the cores are already busy).
+    // processes, and another file's CPU fills that wait. Three were slower than four here
+    // (waits left uncovered), and so were five and six (each worker imports the stack again,
+    // and the cores are already busy).
     maxWorkers: 4,
     sequence: { sequencer: StartOrder },
     testTimeout: 30000,
