@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, storm, withOwnStack } from './helpers/faults.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, settle, storm, withOwnStack } from './helpers/faults.js';
+import { FAULT_REQUESTS } from './helpers/volume.js';
 
 // Never lose a stop: under every fault the emulator can inject, persisting, each target that
 // came in ends `failed` with a reason a retry can act on, nothing is claimed stopped, and
@@ -7,7 +8,7 @@ import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle
 // fault-recovery.test.ts; the targeted fault cases in faults.test.ts. Each case runs on its
 // own emulator (test/helpers/faults.ts).
 
-describe(`fault matrix (${REQUESTS} requests each, mixed instance counts)`, () => {
+describe(`fault matrix (${FAULT_REQUESTS} requests each, mixed instance counts)`, () => {
   for (const f of FAULTS) {
     it(`${f.name}: every target failed and retryable, ${ATTEMPTS} attempts per chunk, 5xx`, () =>
       withOwnStack({ ...CALM, ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {

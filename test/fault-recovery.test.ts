@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../shared/concurrency.js';
 import { instanceIds } from './helpers/stack.js';
-import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, REQUESTS, settle, withOwnStack, type Run } from './helpers/faults.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, settle, withOwnStack, type Run } from './helpers/faults.js';
+import { FAULT_REQUESTS } from './helpers/volume.js';
 
 // Every fault of the matrix (fault-matrix.test.ts), once per chunk: with a retry left, every
 // target ends stopped, and each fault costs exactly one more call.
@@ -14,7 +15,7 @@ describe('recovery from each fault of the matrix', () => {
         // hits once, so with one call in flight per request its first call fails and the
         // retry goes through. Five requests at a time: the slow fault then waits its timeout
         // five at once, not twenty times in a row.
-        const plans = Array.from({ length: Math.min(REQUESTS, 20) }, (_, n) => {
+        const plans = Array.from({ length: Math.min(FAULT_REQUESTS, 20) }, (_, n) => {
           const ids = instanceIds(1 + ((n * 37) % 120), `i-t${n}x`);
           const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });
           emu.injectFault({ ...f.fault, params: { InvokeId: inv.invokeId }, times: 1 });

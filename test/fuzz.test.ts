@@ -10,7 +10,6 @@ import { anyCodePoint } from './helpers/arbitraries.js';
 // never an ECS call, and no secret in any log line.
 
 let stack: Stack;
-const RUNS = FUZZ_RUNS;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -124,7 +123,7 @@ async function ecsCallsDuring<T>(run: () => Promise<T>): Promise<{ value: T; cal
 const OUTCOMES = ['stopped', 'partial', 'failed', 'rejected', 'dry-run', 'ignored', 'duplicate'];
 
 describe('hostile input', () => {
-  it(`HTTP trigger: ${RUNS} random requests → never 5xx, always the error shape, a refused one never reaches ECS`, async () => {
+  it(`HTTP trigger: ${FUZZ_RUNS} random requests → never 5xx, always the error shape, a refused one never reaches ECS`, async () => {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(event, async (e) => {
@@ -140,13 +139,13 @@ describe('hostile input', () => {
           expect(calls).toBe(0);
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: FUZZ_RUNS },
     );
-    expect(refused).toBeGreaterThan(RUNS * 0.9);
+    expect(refused).toBeGreaterThan(FUZZ_RUNS * 0.9);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it(`event invocation: ${RUNS} random payloads → never thrown, a refused one never reaches ECS`, async () => {
+  it(`event invocation: ${FUZZ_RUNS} random payloads → never thrown, a refused one never reaches ECS`, async () => {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof(body, value.map((v) => JSON.stringify(v) ?? '')), async (payload) => {
@@ -159,12 +158,12 @@ describe('hostile input', () => {
           expect(calls).toBe(0);
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: FUZZ_RUNS },
     );
-    expect(refused).toBeGreaterThan(RUNS * 0.9);
+    expect(refused).toBeGreaterThan(FUZZ_RUNS * 0.9);
   });
 
-  it(`timer invocation: ${Math.floor(RUNS / 2)} random payload strings → never thrown, a refused one never reaches ECS`, async () => {
+  it(`timer invocation: ${Math.floor(FUZZ_RUNS / 2)} random payload strings → never thrown, a refused one never reaches ECS`, async () => {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string(), value.map((v) => JSON.stringify(v) ?? '')), async (payload) => {
@@ -180,14 +179,14 @@ describe('hostile input', () => {
           expect(calls).toBe(0);
         }
       }),
-      { numRuns: Math.floor(RUNS / 2) },
+      { numRuns: Math.floor(FUZZ_RUNS / 2) },
     );
-    expect(refused).toBeGreaterThan((RUNS / 2) * 0.9);
+    expect(refused).toBeGreaterThan((FUZZ_RUNS / 2) * 0.9);
   });
 
   it('no secret reached any log line during the fuzz', () => {
     const text = stack.lines.join('');
-    expect(stack.lines.length).toBeGreaterThan(RUNS);
+    expect(stack.lines.length).toBeGreaterThan(FUZZ_RUNS);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(stack.emu.keys.accessKeySecret);
   });
@@ -231,7 +230,7 @@ describe('query string under every authentication method', () => {
     }
   }
 
-  it(`${Math.floor(RUNS / 4)} random query strings: a refused request never reaches ECS, an HMAC-admitted one never takes targets from the URL`, async () => {
+  it(`${Math.floor(FUZZ_RUNS / 4)} random query strings: a refused request never reaches ECS, an HMAC-admitted one never takes targets from the URL`, async () => {
     let hmacWithQuery = 0;
     await fc.assert(
       fc.asyncProperty(bodies, methods, fc.dictionary(queryNames, queryValues, { maxKeys: 3 }), async (body, method, query) => {
@@ -264,8 +263,8 @@ describe('query string under every authentication method', () => {
           expect(calls).toBe(0);
         }
       }),
-      { numRuns: Math.floor(RUNS / 4) },
+      { numRuns: Math.floor(FUZZ_RUNS / 4) },
     );
-    expect(hmacWithQuery).toBeGreaterThan(RUNS / 20);
+    expect(hmacWithQuery).toBeGreaterThan(FUZZ_RUNS / 20);
   });
 });

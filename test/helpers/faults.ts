@@ -8,8 +8,6 @@ import { FAULT_REQUESTS } from './volume.js';
 // the same faults once per chunk): the faults, the request storm, and the invariants every
 // run must hold whatever the fault.
 
-/** Requests per fault (test/helpers/volume.ts: 100 where CI=true, 50 otherwise). */
-export const REQUESTS = FAULT_REQUESTS;
 export const ATTEMPTS = 3;
 /** Backoff shortened (shared/config.ts TUNING): these tests count attempts, they do not time them. */
 export const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
@@ -39,10 +37,10 @@ export interface Run {
   res: { status: number; headers: Headers; json: HttpBody };
 }
 
-/** `REQUESTS` requests with 1–120 instances each, 20 at a time. */
+/** `FAULT_REQUESTS` requests (test/helpers/volume.ts) with 1–120 instances each, 20 at a time. */
 export async function storm(s: Stack, prefix: string): Promise<Run[]> {
   const emu = s.emu;
-  const plans = Array.from({ length: REQUESTS }, (_, n) => {
+  const plans = Array.from({ length: FAULT_REQUESTS }, (_, n) => {
     const count = 1 + ((n * 37) % 120);
     const ids = instanceIds(count, `i-${prefix}${n}x`);
     const inv = emu.seedInvocation({ regionId: 'cn-hangzhou', instances: ids.map((instanceId) => ({ instanceId, status: 'Running' as const })) });

@@ -4,7 +4,8 @@
 // 100 requests per fault, and the fuzz suite 4,000 runs per trigger (11,000 cases through the
 // handler). A developer's `npm test` sends half of each: the same cases and assertions, in
 // less time (docs/ARCHITECTURE.md "The suite"). The source adapters' hostile-input property
-// runs 3,000 cases in both. FAULT_REQUESTS / FUZZ_RUNS set any of them.
+// runs 3,000 cases in both. FAULT_REQUESTS sets the first; FUZZ_RUNS sets the other two
+// (a soak scales both random suites at once).
 
 const ci = process.env.CI === 'true';
 
