@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Emulator } from '../emulator/index.js';
 import type { ResultEvent } from '../shared/types.js';
-import { ALERTMANAGER_PACKAGE, findAlertmanager, startAlertmanager, waitFor, type RunningAlertmanager } from './helpers/alertmanager.js';
+import { ALERTMANAGER_PACKAGE, findAlertmanager, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager.js';
+import { waitFor } from './helpers/expect.js';
 import { emulator, repoRoot, startStack, TOKEN, type Stack } from './helpers/stack.js';
 
 // The real Prometheus Alertmanager (0.25, Debian's prometheus-alertmanager) delivering to the
@@ -60,9 +61,11 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
         route: {
           receiver: receivers[0].name,
           group_by: ['alertname'],
+          // Short enough that a repeat (after repeat_interval, at the next group_interval tick)
+          // and a resolved notification (at the next tick) arrive within ~1 s.
           group_wait: '100ms',
-          group_interval: '1s',
-          repeat_interval: '2s',
+          group_interval: '500ms',
+          repeat_interval: '1s',
           // The retry test's group is not flushed again within the test, so a second delivery
           // can only be Alertmanager retrying the failed one (its notify retry loop, 5xx only).
           routes: [{ matchers: ['alertname="DeployStuckRetry"'], group_interval: '5m', repeat_interval: '5m' }],
@@ -86,60 +89,73 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
   const stopped = (invokeId: string, instanceId: string) => (state(invokeId, instanceId) === 'Stopped' ? true : undefined);
   const firing = (labels: Record<string, string>) => ({ labels: { region_id: 'cn-hangzhou', ...labels }, startsAt: new Date().toISOString() });
   const because = () => `\nAlertmanager log:\n${am.output().slice(-3000)}`;
+  // StopInvocation calls of one invocation, or on one instance: the three tests below run side by side.
+  const stopsOf = (invokeId: string) => emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId);
+  /** Calls naming the instance, or of one of `invokeIds` (a StopInvocation without InstanceId stops every instance of it). */
+  const stopsOn = (instanceId: string, invokeIds: string[]) =>
+    emu
+      .requests({ service: 'ecs', action: 'StopInvocation' })
+      .filter((r) => invokeIds.includes(String(r.params.InvokeId)) || Object.entries(r.params).some(([k, v]) => /^InstanceId\.\d+$/.test(k) && v === instanceId));
 
-  it('firing → stopped; the repeat is a duplicate', async () => {
-    const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-amfire1', status: 'Running' }, { instanceId: 'i-amfire2', status: 'Running' }] });
-    await am.postAlerts([firing({ alertname: 'DeployStuckFiring', invoke_id: inv.invokeId, instance_id: 'i-amfire1' })]);
-    await waitFor(() => `the stop of ${inv.invokeId} on i-amfire1${because()}`, () => stopped(inv.invokeId, 'i-amfire1'));
-    expect(state(inv.invokeId, 'i-amfire2')).toBe('Running'); // only the alerting instance
-    // The result event is published right after the answer; wait for it too.
-    const first = await waitFor('the result event', () => touching('i-amfire1')[0]);
-    expect(first.data).toMatchObject({ outcome: 'stopped', trigger: 'http', source: 'alertmanager' });
-    expect(first.data.targets).toEqual([expect.objectContaining({ invokeId: inv.invokeId, instanceId: 'i-amfire1', status: 'stopped' })]);
-    // Alertmanager re-sends the still-firing group after repeat_interval: a duplicate, no second stop.
-    const stops = emu.requests({ service: 'ecs', action: 'StopInvocation' }).length;
-    // The duplicate is answered and logged; only the stop itself is published (one event per stop).
-    const answered = () => stack.lines.map((l) => JSON.parse(l) as { msg: string; outcome?: string; dedupeKey?: string }).filter((l) => l.msg === 'stop-invocation result');
-    const repeat = await waitFor(() => `the repeat notification${because()}`, () => answered().find((l) => l.outcome === 'duplicate' && l.dedupeKey === first.data.dedupeKey));
-    expect(repeat.dedupeKey).toBe(first.data.dedupeKey);
-    expect(touching('i-amfire1')).toHaveLength(1);
-    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(stops);
-    // Alertmanager's own count: it sent, and nothing failed.
-    expect(await am.counter('alertmanager_notification_requests_total', { integration: 'webhook' })).toBeGreaterThanOrEqual(1);
-    expect(await am.counter('alertmanager_notification_requests_failed_total', { integration: 'webhook' })).toBe(0);
-  });
+  // Each waits on Alertmanager (its group_wait, group_interval, repeat_interval), each with an
+  // alert group, instances and invocations of its own: so they wait side by side. The retry
+  // test comes after them, alone: its fault hits every StopInvocation.
+  describe.concurrent('alerts of their own', () => {
+    it('firing → stopped; the repeat is a duplicate', async () => {
+      const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-amfire1', status: 'Running' }, { instanceId: 'i-amfire2', status: 'Running' }] });
+      await am.postAlerts([firing({ alertname: 'DeployStuckFiring', invoke_id: inv.invokeId, instance_id: 'i-amfire1' })]);
+      await waitFor(() => `the stop of ${inv.invokeId} on i-amfire1${because()}`, () => stopped(inv.invokeId, 'i-amfire1'));
+      expect(state(inv.invokeId, 'i-amfire2')).toBe('Running'); // only the alerting instance
+      // The result event is published right after the answer; wait for it too.
+      const first = await waitFor('the result event', () => touching('i-amfire1')[0]);
+      expect(first.data).toMatchObject({ outcome: 'stopped', trigger: 'http', source: 'alertmanager' });
+      expect(first.data.targets).toEqual([expect.objectContaining({ invokeId: inv.invokeId, instanceId: 'i-amfire1', status: 'stopped' })]);
+      // Alertmanager re-sends the still-firing group after repeat_interval: a duplicate, no second stop.
+      const stops = stopsOf(inv.invokeId).length;
+      // The duplicate is answered and logged; only the stop itself is published (one event per stop).
+      const answered = () => stack.lines.map((l) => JSON.parse(l) as { msg: string; outcome?: string; dedupeKey?: string }).filter((l) => l.msg === 'stop-invocation result');
+      const repeat = await waitFor(() => `the repeat notification${because()}`, () => answered().find((l) => l.outcome === 'duplicate' && l.dedupeKey === first.data.dedupeKey));
+      expect(repeat.dedupeKey).toBe(first.data.dedupeKey);
+      expect(touching('i-amfire1')).toHaveLength(1);
+      expect(stopsOf(inv.invokeId)).toHaveLength(stops);
+      // Alertmanager's own count: it sent, and nothing failed.
+      expect(await am.counter('alertmanager_notification_requests_total', { integration: 'webhook' })).toBeGreaterThanOrEqual(1);
+      expect(await am.counter('alertmanager_notification_requests_failed_total', { integration: 'webhook' })).toBe(0);
+    });
 
-  it('resolved → skipped (a resolved instance-only alert stops nothing that is live)', async () => {
-    const before = emu.seedInvocation({ instances: [{ instanceId: 'i-amres1', status: 'Running' }] });
-    const alert = firing({ alertname: 'DeployStuckResolved', instance_id: 'i-amres1' });
-    await am.postAlerts([alert]);
-    await waitFor(() => `the firing stop on i-amres1${because()}`, () => stopped(before.invokeId, 'i-amres1'));
-    // Something new starts on the instance; the alert then resolves.
-    const after = emu.seedInvocation({ instances: [{ instanceId: 'i-amres1', status: 'Running' }] });
-    const stopsBefore = emu.requests({ service: 'ecs', action: 'StopInvocation' }).length;
-    await am.postAlerts([{ ...alert, endsAt: new Date().toISOString() }]);
-    const resolved = await waitFor(() => `the resolved notification${because()}`, () => touching('i-amres1').find((e) => e.data.targets.every((t) => t.status === 'skipped')));
-    expect(resolved.data.outcome).toBe('ignored');
-    expect(resolved.data.targets).toEqual([expect.objectContaining({ instanceId: 'i-amres1', status: 'skipped' })]);
-    expect(state(after.invokeId, 'i-amres1')).toBe('Running');
-    expect(emu.requests({ service: 'ecs', action: 'StopInvocation' })).toHaveLength(stopsBefore);
-  });
+    it('resolved → skipped (a resolved instance-only alert stops nothing that is live)', async () => {
+      const before = emu.seedInvocation({ instances: [{ instanceId: 'i-amres1', status: 'Running' }] });
+      const alert = firing({ alertname: 'DeployStuckResolved', instance_id: 'i-amres1' });
+      await am.postAlerts([alert]);
+      await waitFor(() => `the firing stop on i-amres1${because()}`, () => stopped(before.invokeId, 'i-amres1'));
+      // Something new starts on the instance; the alert then resolves.
+      const after = emu.seedInvocation({ instances: [{ instanceId: 'i-amres1', status: 'Running' }] });
+      const stopsBefore = stopsOn('i-amres1', [before.invokeId, after.invokeId]).length;
+      await am.postAlerts([{ ...alert, endsAt: new Date().toISOString() }]);
+      const resolved = await waitFor(() => `the resolved notification${because()}`, () => touching('i-amres1').find((e) => e.data.targets.every((t) => t.status === 'skipped')));
+      expect(resolved.data.outcome).toBe('ignored');
+      expect(resolved.data.targets).toEqual([expect.objectContaining({ instanceId: 'i-amres1', status: 'skipped' })]);
+      expect(state(after.invokeId, 'i-amres1')).toBe('Running');
+      expect(stopsOn('i-amres1', [before.invokeId, after.invokeId])).toHaveLength(stopsBefore);
+    });
 
-  it('instance-only alert → every live invocation on it stopped', async () => {
-    const a = emu.seedInvocation({ instances: [{ instanceId: 'i-aminst1', status: 'Running' }] });
-    const b = emu.seedInvocation({ instances: [{ instanceId: 'i-aminst1', status: 'Pending' }, { instanceId: 'i-aminst2', status: 'Running' }] });
-    const done = emu.seedInvocation({ instances: [{ instanceId: 'i-aminst1', status: 'Success' }] });
-    await am.postAlerts([firing({ alertname: 'InstanceRunaway', instance_id: 'i-aminst1' })]);
-    // A Pending run is cancelled by the stop (it never started); the Running one is stopped.
-    await waitFor(
-      () => `both live invocations on i-aminst1 ended${because()}`,
-      () => (state(a.invokeId, 'i-aminst1') === 'Stopped' && state(b.invokeId, 'i-aminst1') === 'Cancelled' ? true : undefined),
-    );
-    const result = await waitFor('the result event', () => touching('i-aminst1')[0]);
-    expect(result.data.outcome).toBe('stopped');
-    expect(result.data.targets.map((t) => [t.invokeId, t.status]).sort()).toEqual([[a.invokeId, 'stopped'], [b.invokeId, 'stopped']].sort());
-    expect(state(b.invokeId, 'i-aminst2')).toBe('Running');
-    expect(state(done.invokeId, 'i-aminst1')).toBe('Success');
+    it('instance-only alert → every live invocation on it stopped', async () => {
+      const a = emu.seedInvocation({ instances: [{ instanceId: 'i-aminst1', status: 'Running' }] });
+      const b = emu.seedInvocation({ instances: [{ instanceId: 'i-aminst1', status: 'Pending' }, { instanceId: 'i-aminst2', status: 'Running' }] });
+      const done = emu.seedInvocation({ instances: [{ instanceId: 'i-aminst1', status: 'Success' }] });
+      await am.postAlerts([firing({ alertname: 'InstanceRunaway', instance_id: 'i-aminst1' })]);
+      // A Pending run is cancelled by the stop (it never started); the Running one is stopped.
+      await waitFor(
+        () => `both live invocations on i-aminst1 ended${because()}`,
+        () => (state(a.invokeId, 'i-aminst1') === 'Stopped' && state(b.invokeId, 'i-aminst1') === 'Cancelled' ? true : undefined),
+      );
+      const result = await waitFor('the result event', () => touching('i-aminst1')[0]);
+      expect(result.data.outcome).toBe('stopped');
+      expect(result.data.targets.map((t) => [t.invokeId, t.status]).sort()).toEqual([[a.invokeId, 'stopped'], [b.invokeId, 'stopped']].sort());
+      expect(state(b.invokeId, 'i-aminst2')).toBe('Running');
+      expect(state(done.invokeId, 'i-aminst1')).toBe('Success');
+    });
+
   });
 
   it('a persistent ECS 500: Alertmanager retries after our 5xx, and the stop happens once the fault clears', async () => {

@@ -6,9 +6,10 @@ import { FAULT_REQUESTS } from './helpers/volume.js';
 // came in ends `failed` with a reason a retry can act on, nothing is claimed stopped, and
 // retries happen exactly as configured. The same faults once per chunk are in
 // fault-recovery.test.ts; the targeted fault cases in faults.test.ts. Each case runs on its
-// own emulator (test/helpers/faults.ts).
+// own emulator (test/helpers/faults.ts), so the cases run side by side: the slow response's
+// timeouts are waited out while the others work. None of them has a healthy call to time.
 
-describe(`fault matrix (${FAULT_REQUESTS} requests each, mixed instance counts)`, () => {
+describe.concurrent(`fault matrix (${FAULT_REQUESTS} requests each, mixed instance counts)`, () => {
   for (const f of FAULTS) {
     it(`${f.name}: every target failed and retryable, ${ATTEMPTS} attempts per chunk, 5xx`, () =>
       withOwnStack({ ...CALM, ECS_MAX_ATTEMPTS: String(ATTEMPTS), VERIFY: 'false', ...f.env }, FAST, async (emu, stack) => {

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { startEmulator, type Emulator, type Fault } from '../../emulator/index.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { instanceIds, startStack, type HttpBody, type Stack, type StackOptions } from './stack.js';
+import { waitFor } from './expect.js';
 import { FAULT_REQUESTS } from './volume.js';
 
 // The fault matrix's parts (fault-matrix.test.ts: faults that persist; fault-recovery.test.ts:
@@ -86,7 +87,7 @@ export const chunks = (n: number) => Math.ceil(n / 50);
 
 /** A call we gave up on is still answered (and logged) late; let those land before counting. */
 export async function settle(emu: Emulator): Promise<void> {
-  await expect.poll(() => emu.inFlight(), { timeout: 10_000, interval: 20 }).toBe(0);
+  await waitFor(() => `the emulator's ${emu.inFlight()} calls in flight to be answered`, () => (emu.inFlight() === 0 ? true : undefined), 10_000, 20);
 }
 
 export const FAULTS: Array<{ name: string; fault: Fault; code: string; env?: Record<string, string> }> = [
