@@ -6,6 +6,7 @@ import EcsModule, {
   DescribeInvocationsRequest,
   InvokeCommandRequest,
   RunCommandRequest,
+  RunCommandRequestTag,
   StopInvocationRequest,
 } from '@alicloud/ecs20140526';
 import OpenApiModule, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
@@ -17,6 +18,7 @@ import CredentialModule, {
 import EventBridgeModule, { CloudEvent, Config as EventBridgeConfig } from '@alicloud/eventbridge';
 import { startEmulator, type Emulator, type InvocationState } from '../emulator/index.js';
 import { adminClient, AdminError } from '../emulator/admin-client.js';
+import { startStack } from './helpers/stack.js';
 
 // The emulator, driven by the real Alibaba Cloud SDKs over real HTTP(S): signatures are
 // computed by the SDKs and verified by the emulator, never stubbed.
@@ -468,6 +470,22 @@ describe('DescribeInvocations and friends', () => {
     expect(emu.getInvocation(again.body!.invokeId!)).toMatchObject({ commandId, instances: [{ instanceId: 'i-c3', status: 'Running' }] });
     const err = await sdkError(ecs().invokeCommand(new InvokeCommandRequest({ regionId: 'cn-hangzhou', commandId: 'c-nope', instanceId: ['i-c3'] })));
     expect(err).toMatchObject({ code: 'InvalidCommandId.NotFound', statusCode: 404 });
+  });
+
+  it('RunCommand Tag.N becomes the invocation tags DescribeInvocations returns', async () => {
+    // Here, not in guard.test.ts (whose ROLLOUT_MAX_ERRORS tag this is): the ECS SDK's client
+    // loads all 3,452 of its model files (~0.8 s of CPU), so only this file imports it.
+    const run = await ecs().runCommand(
+      new RunCommandRequest({ regionId: 'cn-hangzhou', type: 'RunShellScript', commandContent: 'true', name: 'tagged.sh', instanceId: ['i-tag1'], tag: [new RunCommandRequestTag({ key: 'rollout-max-errors', value: '10%' })] }),
+    );
+    expect(emu.getInvocation(run.body!.invokeId!)?.tags).toEqual({ 'rollout-max-errors': '10%' });
+    const stack = await startStack({ ROLLOUT_MAX_ERRORS: 'off' }, { emu });
+    try {
+      const listed = await stack.instance.ecs.describeInvocations({ regionId: 'cn-hangzhou', invokeId: run.body!.invokeId! });
+      expect(listed.invocations[0].tags).toEqual({ 'rollout-max-errors': '10%' });
+    } finally {
+      await stack.close();
+    }
   });
 });
 

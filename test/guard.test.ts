@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import EcsModule, { RunCommandRequest, RunCommandRequestTag } from '@alicloud/ecs20140526';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminClient } from '../emulator/admin-client.js';
 import type { Emulator, InvocationState, SeedInvocation, TaskEvent } from '../emulator/index.js';
 import { loadConfig } from '../shared/config.js';
-import { cjsDefault } from '../shared/interop.js';
 import { allowedErrors, exceeds, parseMaxErrors } from '../shared/schemas/max-errors.js';
 import type { GuardReport, ResultEvent } from '../shared/types.js';
 import { matches } from './helpers/event-pattern.js';
@@ -372,7 +369,7 @@ describe('the canonical guard request over HTTP', () => {
   });
 });
 
-describe('emulator: runs ending one by one, task events, invocation tags', () => {
+describe('emulator: runs ending one by one, task events', () => {
   it('finishInstance (in process and over the admin API) returns the documented task event shape', async () => {
     const inv = emu.seedInvocation({ commandName: 'deploy.sh', instances: [{ instanceId: 'i-fin01' }, { instanceId: 'i-fin02', status: 'Pending' }, { instanceId: 'i-fin03' }] });
     const documented = JSON.parse(readFileSync(resolve(repoRoot, 'test/fixtures/cloud-assistant/task-event-success.json'), 'utf8')) as { data: Record<string, unknown> } & Record<string, unknown>;
@@ -393,18 +390,6 @@ describe('emulator: runs ending one by one, task events, invocation tags', () =>
     // A run that has ended cannot end again.
     expect(() => emu.finishInstance(inv.invokeId, 'i-fin01', { status: 'Success' })).toThrow(/already ended/);
     await expect(admin.finishInstance(inv.invokeId, 'i-nope', { status: 'Failed' })).rejects.toThrow(/not part of/);
-  });
-
-  it('RunCommand Tag.N becomes the invocation tags DescribeInvocations returns', async () => {
-    const Ecs = cjsDefault(EcsModule);
-    const client = new Ecs(new $OpenApiUtil.Config({ ...emu.keys, endpoint: emu.ecsEndpoint, protocol: 'http', regionId: 'cn-hangzhou' }));
-    const run = await client.runCommand(
-      new RunCommandRequest({ regionId: 'cn-hangzhou', type: 'RunShellScript', commandContent: 'true', name: 'tagged.sh', instanceId: ['i-tag1'], tag: [new RunCommandRequestTag({ key: 'rollout-max-errors', value: '10%' })] }),
-    );
-    expect(emu.getInvocation(run.body!.invokeId!)?.tags).toEqual({ 'rollout-max-errors': '10%' });
-    stack = await startStack({ ROLLOUT_MAX_ERRORS: 'off' });
-    const listed = await stack.instance.ecs.describeInvocations({ regionId: 'cn-hangzhou', invokeId: run.body!.invokeId! });
-    expect(listed.invocations[0].tags).toEqual({ 'rollout-max-errors': '10%' });
   });
 });
 
