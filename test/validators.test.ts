@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Ajv } from 'ajv';
@@ -37,9 +38,10 @@ describe('precompiled validators', () => {
       const runtime = ajv.compile(schema);
       const precompiled = validatorFor(schema);
       fc.assert(
+        // node:assert, not expect, in a property of thousands of runs (sources.test.ts invariants() says why).
         fc.property(input, (value) => {
-          expect(precompiled(value)).toBe(runtime(value));
-          expect(precompiled.errors?.map((e) => `${e.instancePath} ${e.keyword}`) ?? null).toEqual(runtime.errors?.map((e) => `${e.instancePath} ${e.keyword}`) ?? null);
+          assert.equal(precompiled(value), runtime(value));
+          assert.deepEqual(precompiled.errors?.map((e) => `${e.instancePath} ${e.keyword}`) ?? null, runtime.errors?.map((e) => `${e.instancePath} ${e.keyword}`) ?? null);
         }),
         { numRuns: 300 },
       );
