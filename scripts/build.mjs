@@ -61,7 +61,7 @@ const stubUnusedWebSocket = {
  * ECS answers JSON) under `@darabonba/typescript`, and two built-ins. Evaluating them
  * costs ~8 ms of every cold start, so each importer gets a shim that requires the real
  * module on first use. Each shim is shaped to how its one importer uses the module
- * (matched by importer path; test/fixtures/deferred-probe.ts runs each through its shim).
+ * (matched by importer path; test/fixtures/startup-probe.ts runs each through its shim).
  */
 const DEFERRED = {
   // func.js: `__importStar(require("lodash"))` copies keys at load, then calls `_.merge`,

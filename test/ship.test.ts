@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -540,88 +540,71 @@ describe('the bundle (npm run build)', () => {
     }
   });
 
+  /**
+   * test/fixtures/startup-probe.ts built with the production settings into a temp directory,
+   * once for the two tests below, run from there with no node_modules. No code cache: making
+   * one runs the probe once more, and what is deferred or lazy does not depend on it.
+   */
+  let probeBuilt: Promise<string> | undefined;
+  const probeDirs: string[] = [];
+  const startupProbe = () =>
+    (probeBuilt ??= (async () => {
+      const dir = mkdtempSync(resolve(tmpdir(), 'fc-stop-invocation-probe-'));
+      probeDirs.push(dir);
+      const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', dir, '--entry', 'test/fixtures/startup-probe.ts', '--quiet', '--no-code-cache']);
+      expect(built.code, built.stderr).toBe(0);
+      return dir;
+    })());
+  afterAll(() => {
+    for (const dir of probeDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('defers lodash, moment, xml2js, zlib and child_process without changing what their users do', async () => {
-    const probeDir = mkdtempSync(resolve(tmpdir(), 'fc-stop-invocation-probe-'));
-    try {
-      // No code cache: making one runs the probe once more, and what is deferred does not depend on it.
-      const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', probeDir, '--entry', 'test/fixtures/deferred-probe.ts', '--quiet', '--no-code-cache']);
-      expect(built.code).toBe(0);
-      const { code: exit, stdout, stderr } = await run(process.execPath, ['index.js'], { cwd: probeDir, env: bareEnv() });
-      expect(stderr).toBe('');
-      expect(exit).toBe(0);
-      expect(JSON.parse(stdout)).toEqual({
-        merge: { a: 1, b: 2, n: { x: 1, y: 2 } },
-        year: 2026,
-        day: '2026-11-24',
-        xml: expect.stringMatching(/<a><b>1<\/b><\/a>/),
-        parsed: { r: { v: '7' } },
-        gunzip: { zipped: true },
-        external: '42',
-        gzipBody: { decoded: true },
-      });
-      // Out of the start-up parse: the real modules live in the deferred chunk (each marker
-      // is checked on both sides, so a marker that is nowhere cannot pass for deferred).
-      const startup = readFileSync(resolve(probeDir, 'function.js'), 'utf8');
-      const deferred = readFileSync(resolve(probeDir, 'deferred.chunk.js'), 'utf8');
-      // xmlbuilder, sax (xml2js), lodash, moment: strings from each library's own source.
-      for (const marker of ['Missing CDATA text', 'Non-whitespace before first tag', '__lodash_hash_undefined__', 'recognized RFC2822']) {
-        expect(startup.includes(marker), `${marker} in function.js`).toBe(false);
-        expect(deferred.includes(marker), `${marker} in deferred.chunk.js`).toBe(true);
-      }
-    } finally {
-      rmSync(probeDir, { recursive: true, force: true });
+    const probeDir = await startupProbe();
+    const { code: exit, stdout, stderr } = await run(process.execPath, ['index.js', 'deferred'], { cwd: probeDir, env: bareEnv() });
+    expect(stderr).toBe('');
+    expect(exit).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      merge: { a: 1, b: 2, n: { x: 1, y: 2 } },
+      year: 2026,
+      day: '2026-11-24',
+      xml: expect.stringMatching(/<a><b>1<\/b><\/a>/),
+      parsed: { r: { v: '7' } },
+      gunzip: { zipped: true },
+      external: '42',
+      gzipBody: { decoded: true },
+    });
+    // Out of the start-up parse: the real modules live in the deferred chunk (each marker
+    // is checked on both sides, so a marker that is nowhere cannot pass for deferred).
+    const startup = readFileSync(resolve(probeDir, 'function.js'), 'utf8');
+    const deferred = readFileSync(resolve(probeDir, 'deferred.chunk.js'), 'utf8');
+    // xmlbuilder, sax (xml2js), lodash, moment: strings from each library's own source.
+    for (const marker of ['Missing CDATA text', 'Non-whitespace before first tag', '__lodash_hash_undefined__', 'recognized RFC2822']) {
+      expect(startup.includes(marker), `${marker} in function.js`).toBe(false);
+      expect(deferred.includes(marker), `${marker} in deferred.chunk.js`).toBe(true);
     }
   });
 
   it('evaluates debug and the SDKs\' WebSocket modules on first use without changing what their users see', async () => {
-    // A probe built with the production settings in a temp directory (node_modules linked in,
-    // so it resolves the SDKs exactly as the function does), run from its dist/ with no node_modules.
-    const work = mkdtempSync(resolve(tmpdir(), 'fc-stop-lazy-probe-'));
-    try {
-      symlinkSync(resolve(root, 'node_modules'), resolve(work, 'node_modules'), 'dir');
-      writeFileSync(
-        resolve(work, 'probe.ts'),
-        [
-          "import * as $dara from '@darabonba/typescript';",
-          "import * as core from '@alicloud/openapi-core';",
-          "import { createServer } from 'node:http';",
-          "const httpx = require('httpx') as { request(u: string, o: object): Promise<unknown>; read(r: unknown, e: string): Promise<string> };",
-          'const dara = $dara as unknown as Record<string, unknown>;',
-          'const utils = (core as unknown as { websocketUtils: Record<string, unknown> }).websocketUtils;',
-          'const server = createServer((_q, r) => r.end("ok"));',
-          "server.listen(0, '127.0.0.1', async () => {",
-          '  const { port } = server.address() as { port: number };',
-          "  const body = await httpx.read(await httpx.request(`http://127.0.0.1:${port}/`, { method: 'GET', timeout: 5000 }), 'utf8');",
-          '  server.close();',
-          '  const kinds = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k]]));',
-          '  console.log(JSON.stringify({ body, dara: kinds(dara), utils: kinds(utils), awap: utils.SubProtocolAWAP }));',
-          '});',
-        ].join('\n'),
-      );
-      const out = resolve(work, 'dist');
-      const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', out, '--entry', resolve(work, 'probe.ts'), '--quiet', '--no-code-cache']);
-      expect(built.code, built.stderr).toBe(0);
-      const startup = readFileSync(resolve(out, 'function.js'), 'utf8');
-      // The real modules are still in function.js (they share modules with it), evaluated on first use.
-      expect(startup).toContain('getWebSocketPingInterval');
-      expect(startup).toContain('process.env.DEBUG');
-      // What the real modules export, as the test process loads them from node_modules.
-      const requireReal = createRequire(resolve(root, 'package.json'));
-      const kinds = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k]]));
-      const realDara = kinds(requireReal('@darabonba/typescript') as Record<string, unknown>);
-      const realUtils = kinds(requireReal('@alicloud/openapi-core').websocketUtils as Record<string, unknown>);
-      const quiet = await run(process.execPath, ['index.js'], { cwd: out, env: bareEnv() });
-      expect(quiet.code, quiet.stderr).toBe(0);
-      expect(JSON.parse(quiet.stdout)).toEqual({ body: 'ok', dara: realDara, utils: realUtils, awap: 'awap' });
-      // Without DEBUG the loggers are silent; with it, the real `debug` writes as it always did.
-      expect(quiet.stderr).toBe('');
-      const loud = await run(process.execPath, ['index.js'], { cwd: out, env: bareEnv({ DEBUG: 'httpx:*' }) });
-      expect(loud.code, loud.stderr).toBe(0);
-      expect(loud.stderr).toMatch(/httpx:header > GET \/ HTTP\/1\.1/);
-      expect(loud.stderr).toMatch(/httpx:header < HTTP\/1\.1 200 OK/);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    const out = await startupProbe();
+    const startup = readFileSync(resolve(out, 'function.js'), 'utf8');
+    // The real modules are still in function.js (they share modules with it), evaluated on first use.
+    expect(startup).toContain('getWebSocketPingInterval');
+    expect(startup).toContain('process.env.DEBUG');
+    // What the real modules export, as the test process loads them from node_modules.
+    const requireReal = createRequire(resolve(root, 'package.json'));
+    const kinds = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k]]));
+    const realDara = kinds(requireReal('@darabonba/typescript') as Record<string, unknown>);
+    const realUtils = kinds(requireReal('@alicloud/openapi-core').websocketUtils as Record<string, unknown>);
+    const quiet = await run(process.execPath, ['index.js', 'lazy'], { cwd: out, env: bareEnv() });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(JSON.parse(quiet.stdout)).toEqual({ body: 'ok', dara: realDara, utils: realUtils, awap: 'awap' });
+    // Without DEBUG the loggers are silent; with it, the real `debug` writes as it always did.
+    expect(quiet.stderr).toBe('');
+    const loud = await run(process.execPath, ['index.js', 'lazy'], { cwd: out, env: bareEnv({ DEBUG: 'httpx:*' }) });
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/httpx:header > GET \/ HTTP\/1\.1/);
+    expect(loud.stderr).toMatch(/httpx:header < HTTP\/1\.1 200 OK/);
   });
 
   it('exports the FC entry points named in s.yaml (handler index.handler, initializer index.initialize)', async () => {
