@@ -29,8 +29,8 @@ const title = (f: (typeof FAULTS)[number]) => `${f.name}: every target failed an
 const SLOW = FAULTS.filter((f) => f.fault.latencyMs !== undefined);
 
 describe(`fault matrix (${FAULT_REQUESTS} requests each, mixed instance counts)`, () => {
-  // The slow response's storm starts with the file and its own test, last, waits for it: the
-  // other storms run meanwhile, one after another. All six at once held answers past CALM's
+  // The slow response's storm starts with the file; its own test, the last, waits for it. The
+  // other storms run meanwhile, one after another: all six at once held answers past CALM's
   // 5 s timeout on a busy machine with CI's volumes.
   const started = new Map<string, Promise<void>>();
   beforeAll(() => {
