@@ -22,6 +22,10 @@ export default defineConfig({
     // and the cores are already busy).
     maxWorkers: 4,
     sequence: { sequencer: StartOrder },
+    // Transformed test and source files are kept in node_modules/.experimental-vitest-cache
+    // (keyed by content; `npm ci` empties it) and reused by the next run: the main process
+    // then spends ~1.9 s of CPU instead of ~3.3. Vitest 5 has it on by default (fsModuleCache).
+    experimental: { fsModuleCache: true },
     testTimeout: 30000,
     hookTimeout: 30000,
   },
