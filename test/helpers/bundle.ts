@@ -7,8 +7,8 @@ import { repoRoot } from './samples.js';
 // A TypeScript entry a test runs as its own `node` process (a function instance, a heap
 // probe), bundled by esbuild: the same code tsx would run, without paying ~1 s of CPU per
 // process to compile it again. Bundled once per test run, not once per worker: the workers
-// share TEST_RUN (vitest.config.ts sets it in their parent), the first to ask builds under a
-// lock file, and the others wait for its file.
+// share FC_STOP_TEST_RUN (vitest.config.ts sets it in their parent), the first to ask
+// builds under a lock file, and the others wait for its file.
 
 /** Names this run's bundles (a fresh id per `vitest` start, set in vitest.config.ts). */
 export const TEST_RUN_VAR = 'FC_STOP_TEST_RUN';
