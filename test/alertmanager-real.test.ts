@@ -6,7 +6,7 @@ import type { Emulator } from '../emulator/index.js';
 import type { ResultEvent } from '../shared/types.js';
 import { ALERTMANAGER_PACKAGE, findAlertmanager, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager.js';
 import { waitFor } from './helpers/expect.js';
-import { emulator, repoRoot, startStack, TOKEN, type Stack } from './helpers/stack.js';
+import { emulator, repoRoot, startStack, stopCount, TOKEN, type Stack } from './helpers/stack.js';
 
 // The real Prometheus Alertmanager (0.25, Debian's prometheus-alertmanager) delivering to the
 // function through the local FC runtime, configured with the receiver block of the README's
@@ -89,8 +89,7 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
   const stopped = (invokeId: string, instanceId: string) => (state(invokeId, instanceId) === 'Stopped' ? true : undefined);
   const firing = (labels: Record<string, string>) => ({ labels: { region_id: 'cn-hangzhou', ...labels }, startsAt: new Date().toISOString() });
   const because = () => `\nAlertmanager log:\n${am.output().slice(-3000)}`;
-  // StopInvocation calls of one invocation, or on one instance: the three tests below run side by side.
-  const stopsOf = (invokeId: string) => emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId);
+  // StopInvocation calls of one invocation (stopCount), or on one instance: the three tests below run side by side.
   /** Calls naming the instance, or of one of `invokeIds` (a StopInvocation without InstanceId stops every instance of it). */
   const stopsOn = (instanceId: string, invokeIds: string[]) =>
     emu
@@ -111,13 +110,13 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
       expect(first.data).toMatchObject({ outcome: 'stopped', trigger: 'http', source: 'alertmanager' });
       expect(first.data.targets).toEqual([expect.objectContaining({ invokeId: inv.invokeId, instanceId: 'i-amfire1', status: 'stopped' })]);
       // Alertmanager re-sends the still-firing group after repeat_interval: a duplicate, no second stop.
-      const stops = stopsOf(inv.invokeId).length;
+      const stops = stopCount(emu, inv.invokeId);
       // The duplicate is answered and logged; only the stop itself is published (one event per stop).
       const answered = () => stack.lines.map((l) => JSON.parse(l) as { msg: string; outcome?: string; dedupeKey?: string }).filter((l) => l.msg === 'stop-invocation result');
       const repeat = await waitFor(() => `the repeat notification${because()}`, () => answered().find((l) => l.outcome === 'duplicate' && l.dedupeKey === first.data.dedupeKey));
       expect(repeat.dedupeKey).toBe(first.data.dedupeKey);
       expect(touching('i-amfire1')).toHaveLength(1);
-      expect(stopsOf(inv.invokeId)).toHaveLength(stops);
+      expect(stopCount(emu, inv.invokeId)).toBe(stops);
       // Alertmanager's own count: it sent, and nothing failed.
       expect(await am.counter('alertmanager_notification_requests_total', { integration: 'webhook' })).toBeGreaterThanOrEqual(1);
       expect(await am.counter('alertmanager_notification_requests_failed_total', { integration: 'webhook' })).toBe(0);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, settle, storm, withOwnStack } from './helpers/faults.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, settle, storm } from './helpers/faults.js';
+import { withOwnStack } from './helpers/stack.js';
 import { FAULT_REQUESTS } from './helpers/volume.js';
 
 // Never lose a stop: under every fault the emulator can inject, persisting, each target that

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../shared/concurrency.js';
-import { instanceIds } from './helpers/stack.js';
-import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, settle, withOwnStack, type Run } from './helpers/faults.js';
+import { instanceIds, withOwnStack } from './helpers/stack.js';
+import { ATTEMPTS, CALM, chunks, checkInvariants, FAST, FAULTS, settle, type Run } from './helpers/faults.js';
 import { FAULT_REQUESTS } from './helpers/volume.js';
 
 // Every fault of the matrix (fault-matrix.test.ts), once per chunk: with a retry left, every

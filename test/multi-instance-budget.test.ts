@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../shared/concurrency.js';
-import { count, deliver, sharedWorld, startInstances, stopCalls, stopInstances, type Instance } from './helpers/instances.js';
+import { count, deliver, sharedWorld, startInstances, stopInstances, type Instance } from './helpers/instances.js';
 import { skipWithoutRedis } from './helpers/redis.js';
-import { instanceIds } from './helpers/stack.js';
+import { instanceIds, stopCount } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
 
 // Issue #14's acceptance: STOP_BUDGET across several FC instances (each its own process and
@@ -37,7 +37,7 @@ describe.skipIf(skip)('the stop budget across three instances', () => {
     expect(Date.now() < firstFree, 'the window moved during the 300 stops (machine too slow)').toBe(true);
     expect(count(answers, (a) => `${a.status} ${a.outcome} ${a.code ?? ''}`.trim())).toEqual({ '200 stopped': 100, '424 failed BudgetExceeded': 200 });
     expect(world.emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(100);
-    expect(stopCalls(world.emu, inv.invokeId)).toBe(100);
+    expect(stopCount(world.emu, inv.invokeId)).toBe(100);
     expect(everyOf(instances, (x) => x.lines.some((l) => l.includes('stop budget exceeded') && l.includes(`"budget":"100/${WINDOW_S}s"`)))).toBe(true);
 
     // Once the oldest spends leave the window, a new stop goes through.

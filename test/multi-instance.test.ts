@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../shared/concurrency.js';
-import { count, deliver, sharedWorld, startInstances, stopCalls, stopInstances, type Instance } from './helpers/instances.js';
+import { count, deliver, sharedWorld, startInstances, stopInstances, type Instance } from './helpers/instances.js';
 import { skipWithoutRedis } from './helpers/redis.js';
-import { instanceIds } from './helpers/stack.js';
+import { instanceIds, stopCount } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
 
 // Issue #14's acceptance: several FC instances (each its own process and local runtime)
@@ -50,7 +50,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     const answers = await mapLimit(Array.from({ length: 1000 }), 100, (_, i) => deliver(instances[i % 4]!.url, body, headers));
     const outcomes = count(answers, (a) => `${a.status} ${a.outcome} ${a.dedupe}`);
     expect(outcomes).toEqual({ '200 stopped shared': 1, '200 duplicate shared': 999 });
-    expect(stopCalls(world.emu, inv.invokeId)).toBe(3); // 120 ids = 3 chunks
+    expect(stopCount(world.emu, inv.invokeId)).toBe(3); // 120 ids = 3 chunks
     expect(everyOf(world.emu.getInvocation(inv.invokeId)?.instances, (i) => i.status === 'Stopped')).toBe(true);
     const events = published(inv.invokeId);
     expect(events).toHaveLength(1);
@@ -83,7 +83,7 @@ describe.skipIf(skip)('four instances, one shared store', () => {
     expect(everyOf(answers, (a) => a.status === 200 && (a.outcome === 'stopped' || a.outcome === 'duplicate'))).toBe(true);
     expect(world.emu.getInvocation(inv.invokeId)?.instances.filter((i) => i.status === 'Stopped')).toHaveLength(ids.length);
     // Without the store each instance dedupes on its own: each stops a chunk at most once.
-    const calls = stopCalls(world.emu, inv.invokeId);
+    const calls = stopCount(world.emu, inv.invokeId);
     expect(calls).toBeGreaterThanOrEqual(3);
     expect(calls).toBeLessThanOrEqual(3 * instances.length);
     const stops = answers.filter((a) => a.outcome === 'stopped');

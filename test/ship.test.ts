@@ -545,18 +545,17 @@ describe('the bundle (npm run build)', () => {
    * once for the two tests below, run from there with no node_modules. No code cache: making
    * one runs the probe once more, and what is deferred or lazy does not depend on it.
    */
+  let probeDir: string | undefined;
   let probeBuilt: Promise<string> | undefined;
-  const probeDirs: string[] = [];
   const startupProbe = () =>
     (probeBuilt ??= (async () => {
-      const dir = mkdtempSync(resolve(tmpdir(), 'fc-stop-invocation-probe-'));
-      probeDirs.push(dir);
+      const dir = (probeDir = mkdtempSync(resolve(tmpdir(), 'fc-stop-invocation-probe-')));
       const built = await run(process.execPath, [resolve(root, 'scripts', 'build.mjs'), '--outdir', dir, '--entry', 'test/fixtures/startup-probe.ts', '--quiet', '--no-code-cache']);
       expect(built.code, built.stderr).toBe(0);
       return dir;
     })());
   afterAll(() => {
-    for (const dir of probeDirs) rmSync(dir, { recursive: true, force: true });
+    if (probeDir) rmSync(probeDir, { recursive: true, force: true });
   });
 
   it('defers lodash, moment, xml2js, zlib and child_process without changing what their users do', async () => {

@@ -10,7 +10,7 @@ import type { RedisTarget } from '../shared/config.js';
 import { RedisStore } from '../shared/store/redis.js';
 import type { IdempotencyStore } from '../shared/store/types.js';
 import { join } from 'node:path';
-import { emulator, instanceIds, repoRoot, startStack, type Stack } from './helpers/stack.js';
+import { emulator, instanceIds, repoRoot, startStack, stopCount, type Stack } from './helpers/stack.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from './helpers/redis.js';
 
 // The store behind idempotency and the budget, against a real redis-server on loopback
@@ -196,9 +196,8 @@ describe.skipIf(skip)('function instances sharing one store', () => {
       expect((await firstEvent).data.outcome).toBe('stopped');
       expect((await b.invoke(event)).data.outcome).toBe('duplicate');
 
-      const stops = emu.requests({ service: 'ecs', action: 'StopInvocation' });
-      expect(stops.filter((r) => r.params.InvokeId === inv.invokeId)).toHaveLength(1);
-      expect(stops.filter((r) => r.params.InvokeId === inv2.invokeId)).toHaveLength(1);
+      expect(stopCount(emu, inv.invokeId)).toBe(1);
+      expect(stopCount(emu, inv2.invokeId)).toBe(1);
     } finally {
       await a.close();
       await b.close();

@@ -19,7 +19,6 @@ import { startStack } from './helpers/stack.js';
 const RUNS = Number(process.env.TRUTH_RUNS ?? 25);
 const LIVE: ReadonlySet<InstanceStatus> = new Set(['Running', 'Pending', 'Scheduled', 'Stopping']);
 
-
 type Kind = 'error500' | 'throttle' | 'null200' | 'empty200' | 'code200' | 'notJson' | 'latency' | 'reset';
 interface FaultPlan {
   action: 'StopInvocation' | 'DescribeInvocations' | 'AssumeRole';

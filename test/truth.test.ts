@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type InstanceStatus } from '../emulator/index.js';
+import type { Emulator, InstanceStatus } from '../emulator/index.js';
 import { loadConfig } from '../shared/config.js';
 import { CredentialBroker } from '../shared/credentials.js';
 import { EcsError } from '../shared/ecs/errors.js';
@@ -11,7 +11,7 @@ import { Logger } from '../shared/log.js';
 import { httpStatusFor } from '../shared/events/status.js';
 import { RetryableStopError } from '../shared/handler.js';
 import type { ResultEvent, TargetError, TargetResult } from '../shared/types.js';
-import { answerBy, emulator, instanceIds, repoRoot, sample, startStack, type Stack } from './helpers/stack.js';
+import { answerBy, emulator, instanceIds, repoRoot, sample, startStack, withOwnStack, type Stack } from './helpers/stack.js';
 import { everyOf } from './helpers/expect.js';
 
 // Issue #10: never claim a stop that did not happen, and never stop what is healthy. Each
@@ -270,19 +270,7 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
   const SLOW_MS = 1500;
   const context = { function: { name: 'stop-invocation', timeout: 3 } };
   const env = { ECS_TIMEOUT_MS: '1900', VERIFY: 'true' };
-  /** A stack on an emulator of the case's own, both closed after it. */
-  async function own(stackEnv: Record<string, string>, options: { warm?: boolean }, run: (s: Stack, emu: Emulator) => Promise<void>): Promise<void> {
-    const emu = await startEmulator();
-    const s = await startStack(stackEnv, { emu, ...options });
-    try {
-      await run(s, emu);
-    } finally {
-      await s.close();
-      await emu.close();
-    }
-  }
-
-  it('cold: AssumeRole uses up the budget, so no StopInvocation starts; retryable DeadlineExceeded before the deadline', () => own(env, { warm: false }, async (stack, emu) => {
+  it('cold: AssumeRole uses up the budget, so no StopInvocation starts; retryable DeadlineExceeded before the deadline', () => withOwnStack(env, { warm: false }, async (emu, stack) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late1' }] });
     emu.injectFault({ service: 'sts', latencyMs: SLOW_MS });
     emu.injectFault({ service: 'ecs', latencyMs: SLOW_MS });
@@ -305,7 +293,7 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
     expect(stateOf(inv.invokeId, 'i-late1', emu)).toBe('Stopped');
   }));
 
-  it('warm, slow ECS over HTTP: stopped within a timeout that fits, answered before the deadline', () => own({ ECS_TIMEOUT_MS: '900', VERIFY: 'true', VERIFY_GRACE_MS: '0' }, {}, async (s, emu) => {
+  it('warm, slow ECS over HTTP: stopped within a timeout that fits, answered before the deadline', () => withOwnStack({ ECS_TIMEOUT_MS: '900', VERIFY: 'true', VERIFY_GRACE_MS: '0' }, {}, async (emu, s) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late2' }] });
     emu.injectFault({ service: 'ecs', latencyMs: 600 });
     const event = {
@@ -319,7 +307,7 @@ describe.concurrent('5. the answer always comes before the FC timeout', () => {
     expect(emu.requests({ service: 'sts' })).toHaveLength(1); // from initialize only
   }));
 
-  it('STS slower than the whole budget: never waited for past the deadline', () => own({ ECS_TIMEOUT_MS: '1500' }, { warm: false }, async (stack, emu) => {
+  it('STS slower than the whole budget: never waited for past the deadline', () => withOwnStack({ ECS_TIMEOUT_MS: '1500' }, { warm: false }, async (emu, stack) => {
     const inv = emu.seedInvocation({ instances: [{ instanceId: 'i-late3' }] });
     emu.injectFault({ service: 'sts', latencyMs: 5000 });
     const { result, thrown } = await invokeEvent(stack, { regionId: 'cn-hangzhou', invokeId: inv.invokeId }, { function: { name: 'stop-invocation', timeout: 3 } });

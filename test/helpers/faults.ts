@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { startEmulator, type Emulator, type Fault } from '../../emulator/index.js';
+import type { Emulator, Fault } from '../../emulator/index.js';
 import { mapLimit } from '../../shared/concurrency.js';
-import { instanceIds, startStack, type HttpBody, type Stack, type StackOptions } from './stack.js';
+import { instanceIds, type HttpBody, type Stack } from './stack.js';
 import { waitFor } from './expect.js';
 import { FAULT_REQUESTS } from './volume.js';
 
@@ -19,18 +19,6 @@ export const FAST = { tuning: { retryBaseMs: 5, retryMaxMs: 40 } };
  * The slow-response fault sets its own.
  */
 export const CALM = { ECS_TIMEOUT_MS: '5000' };
-
-/** Runs a case on its own emulator and stack, closed after it whatever happens. */
-export async function withOwnStack(env: Record<string, string>, options: StackOptions, body: (emu: Emulator, stack: Stack) => Promise<void>): Promise<void> {
-  const emu = await startEmulator();
-  const stack = await startStack(env, { ...options, emu });
-  try {
-    await body(emu, stack);
-  } finally {
-    await stack.close();
-    await emu.close();
-  }
-}
 
 export interface Run {
   ids: string[];

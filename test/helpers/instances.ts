@@ -43,11 +43,6 @@ export function sharedWorld(skip: boolean): SharedWorld {
   return world as SharedWorld;
 }
 
-/** StopInvocation calls the emulator received for one invocation. */
-export function stopCalls(emu: Emulator, invokeId: string): number {
-  return emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
-}
-
 export async function startInstances(n: number, emu: Emulator, env: Record<string, string>): Promise<Instance[]> {
   const entry = await bundled('local/main.ts');
   return Promise.all(Array.from({ length: n }, (_, i) => startInstance(entry, emu, env, i)));

@@ -134,6 +134,23 @@ export function assertNoSecrets(lines: string[], secrets: Array<string | undefin
   if (/Bearer [A-Za-z0-9]{8,}|ACS3-HMAC-SHA256 Credential/.test(text)) throw new Error('an Authorization value reached a log line');
 }
 
+/** Runs a case on an emulator and a stack of its own (faults are per emulator), both, closed after it whatever happens. */
+export async function withOwnStack(env: Record<string, string>, options: StackOptions, body: (emu: Emulator, stack: Stack) => Promise<void>): Promise<void> {
+  const emu = await startEmulator();
+  const stack = await startStack(env, { ...options, emu });
+  try {
+    await body(emu, stack);
+  } finally {
+    await stack.close();
+    await emu.close();
+  }
+}
+
+/** How many StopInvocation calls the emulator received for one invocation. */
+export function stopCount(emu: Emulator, invokeId: string): number {
+  return emu.requests({ service: 'ecs', action: 'StopInvocation' }).filter((r) => r.params.InvokeId === invokeId).length;
+}
+
 /** Instance ids that look real: i- + 20 lowercase alphanumerics. */
 export function instanceIds(n: number, prefix = 'i-bp1'): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(17, '0')}`);
