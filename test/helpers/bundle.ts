@@ -1,7 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
 import { repoRoot } from './samples.js';
 
 // A TypeScript entry a test runs as its own `node` process (a function instance, a heap
@@ -65,6 +64,8 @@ async function bundle(entry: string, out: string): Promise<void> {
   // One CommonJS file, packages included (as scripts/build.mjs ships the function): Node
   // then neither resolves hundreds of package files nor scans each CommonJS one for its
   // exports, which was half of an instance's start-up.
+  // Loaded here, not at the top: vitest.config.ts imports this file for TEST_RUN_VAR only.
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [resolve(repoRoot, entry)],
     outfile: own,
