@@ -7,7 +7,7 @@ import { FAULT_REQUESTS } from './helpers/volume.js';
 // came in ends `failed` with a reason a retry can act on, nothing is claimed stopped, and
 // retries happen exactly as configured. The same faults once per chunk are in
 // fault-recovery.test.ts; the targeted fault cases in faults.test.ts. Each case runs on its
-// own emulator (test/helpers/faults.ts).
+// own emulator (`withOwnStack`, test/helpers/stack.ts).
 
 /** One persisting fault against a storm of requests, and what must hold of every answer. */
 function matrixCase(f: (typeof FAULTS)[number]): Promise<void> {
