@@ -1,58 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-// `npm start`: the function on http://127.0.0.1:9000 as FC would run it. With no
-// ECS_ENDPOINT it brings its own ECS/STS emulator, seeds a running invocation, makes a
-// webhook token and prints the curl that stops it.
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const caPath = resolve(root, 'emulator/certs/ca.pem');
-
-/** Set on the restarted process: its NODE_EXTRA_CA_CERTS is the bundle made here. */
-const BUNDLE_MARK = 'FC_STOP_INVOCATION_CA_BUNDLE';
-
-/** The NODE_EXTRA_CA_CERTS to restart with, or undefined when the current one already trusts the emulator. */
-function caBundle(current: string | undefined): string | undefined {
-  if (!current) return caPath;
-  if (resolve(current) === caPath || current === process.env[BUNDLE_MARK]) return undefined;
-  let user = '';
-  try {
-    user = readFileSync(current, 'utf8');
-  } catch {
-    // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS; the emulator's CA still goes in.
-  }
-  const dir = mkdtempSync(resolve(tmpdir(), 'fc-stop-invocation-ca-'));
-  const bundle = resolve(dir, 'ca-bundle.pem');
-  writeFileSync(bundle, `${user.trimEnd()}\n${readFileSync(caPath, 'utf8')}`);
-  return bundle;
-}
+// `npm start` (through local/start.mjs, which first gives Node the emulator's CA): the
+// function on http://127.0.0.1:9000 as FC would run it. With no ECS_ENDPOINT it brings its
+// own ECS/STS emulator, seeds a running invocation, makes a webhook token and prints the
+// curl that stops it.
 
 async function main(): Promise<void> {
   const useEmulator = !process.env.ECS_ENDPOINT;
-  // Node reads NODE_EXTRA_CA_CERTS only at start-up: without the emulator's CA its STS and
-  // KMS (https) are not trusted, so start again with it. A CA file the user already set (a
-  // TLS-inspecting proxy, a private STS) is kept: both go into one bundle, as Node reads
-  // only one file. Without the emulator the user's setting is left exactly as it is.
-  const extra = useEmulator && existsSync(caPath) ? caBundle(process.env.NODE_EXTRA_CA_CERTS) : undefined;
-  if (extra) {
-    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: extra, [BUNDLE_MARK]: extra },
-    });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    child.on('exit', (code) => {
-      if (extra !== caPath) rmSync(dirname(extra), { recursive: true, force: true });
-      process.exit(code ?? 0);
-    });
-    return;
-  }
-
   const port = Number(process.env.PORT ?? 9000);
   let demo: { invokeId: string; instanceIds: string[]; regionId: string } | undefined;
   let emulatorNote = '';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/samples.js';
 
 // What a newcomer does after `npm install`: `npm start`, then paste the printed curl.
-// Runs local/main.ts as its own process (as npm start does) and follows its printout.
+// Runs local/start.mjs as its own process (what npm start runs) and follows its printout.
 
 let child: ChildProcess | undefined;
 
@@ -16,7 +16,7 @@ function startAndWaitForCurl(): Promise<string> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
     for (const name of ['ECS_ENDPOINT', 'WEBHOOK_TOKENS', 'WEBHOOK_SECRETS', 'WEBHOOK_BASIC_AUTH', 'TARGET_ROLE_ARN', 'NODE_EXTRA_CA_CERTS']) delete env[name];
-    child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['local/start.mjs'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     const timer = setTimeout(() => reject(new Error(`npm start printed no curl in time:\n${err}`)), 20000);
     child.stderr?.on('data', (c: Buffer) => {
