@@ -1,10 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
-import { TEST_RUN_VAR } from './test/helpers/bundle.js';
 import StartOrder from './test/sequencer.js';
-
-// Names this run for the workers (they inherit it): what test/helpers/bundle.ts builds once per run.
-process.env[TEST_RUN_VAR] = randomUUID();
 
 export default defineConfig({
   test: {

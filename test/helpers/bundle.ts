@@ -1,96 +1,153 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { atFileEnd } from './file-end.js';
 import { repoRoot } from './samples.js';
 
-// A TypeScript entry a test runs as its own `node` process (a function instance, a heap
+// The TypeScript entries tests start as their own `node` process (function instances, the heap
 // probe), bundled by esbuild: the same code tsx would run, without paying ~1 s of CPU per
-// process to compile it again. Bundled once per test run, not once per worker: the workers
-// share FC_STOP_TEST_RUN (vitest.config.ts sets it in their parent), the first to ask
-// builds under a lock file, and the others wait for its file.
+// process to compile it again. All entries in one esbuild pass (they share most modules), kept
+// between runs under a key of everything that went into them: each input's bytes and the
+// names beside it (a new file may change what an import resolves to), package-lock.json and
+// this file (esbuild's version and options). A run whose sources are unchanged reuses the last
+// build: ~1 s of CPU less. The first worker to ask builds under a lock file; the others wait.
 
-/** Names this run's bundles (a fresh id per `vitest` start, set in vitest.config.ts). */
-export const TEST_RUN_VAR = 'FC_STOP_TEST_RUN';
+/** Every entry a test starts as its own process, relative to the repository. */
+const ENTRIES = ['local/main.ts', 'test/fixtures/dedupe-heap.ts'];
+const DIR = resolve(repoRoot, '.tmp', 'bundled');
+/** What the last build read: the next run's key is computed from these files. */
+const INPUTS = join(DIR, 'inputs.json');
+const LOCK = join(DIR, 'build.lock');
 /** How long a worker waits for another one's build before it gives up. */
 const WAIT_MS = 120_000;
+/** A lock this old was left by a run that was killed mid-build (a build takes a second or two). */
+const STALE_LOCK_MS = 30_000;
+/** Builds of other keys are removed once this old (a run beside this one may still use its own). */
+const KEEP_MS = 10 * 60 * 1000;
 
-const built = new Map<string, Promise<string>>();
+let current: Promise<string> | undefined;
 
-/** The bundled entry (`entry` relative to the repository), under .tmp/bundled/. */
+/** The bundled entry (one of ENTRIES), under .tmp/bundled/<key>/. */
 export async function bundled(entry: string): Promise<string> {
-  const known = built.get(entry);
-  // A long-lived worker (vitest --watch) may find its file removed by a later run.
-  if (known && existsSync(await known)) return known;
-  const file = buildOnce(entry);
-  built.set(entry, file);
-  return file;
+  if (!ENTRIES.includes(entry)) throw new Error(`${entry} is not one of test/helpers/bundle.ts ENTRIES`);
+  if (!current) {
+    current = ensureBuilt();
+    // Looked up again by the next file: a long-lived worker (vitest --watch) sees edits.
+    atFileEnd(async () => void (current = undefined));
+  }
+  return join(await current, outName(entry));
 }
 
-async function buildOnce(entry: string): Promise<string> {
-  const run = process.env[TEST_RUN_VAR] ?? `pid${process.pid}`;
-  const dir = resolve(repoRoot, '.tmp', 'bundled');
-  mkdirSync(dir, { recursive: true });
-  const name = basename(entry).replace(/\.ts$/, '');
-  const out = join(dir, `${name}.${run}.cjs`);
-  const lock = `${out}.lock`;
+const outName = (entry: string) => entry.replace(/^.*\//, '').replace(/\.ts$/, '.cjs');
+
+async function ensureBuilt(): Promise<string> {
+  mkdirSync(DIR, { recursive: true });
   for (const deadline = Date.now() + WAIT_MS; ; ) {
-    if (existsSync(out)) return out;
+    const key = lastKey();
+    if (key && existsSync(join(DIR, key))) {
+      // In use again: not old for another run's clean-up (removeOthers).
+      const now = new Date();
+      utimesSync(join(DIR, key), now, now);
+      return join(DIR, key);
+    }
     let fd: number | undefined;
     try {
-      fd = openSync(lock, 'wx');
+      fd = openSync(LOCK, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (fd !== undefined) {
       try {
-        // Checked again under the lock: another worker may have finished in between.
-        if (!existsSync(out)) await bundle(entry, out);
-        removeOtherRuns(dir, name, run);
-        return out;
+        return await build();
       } finally {
         closeSync(fd);
-        rmSync(lock, { force: true });
+        rmSync(LOCK, { force: true });
       }
     }
-    // Another worker is building; a failed build frees the lock, and this worker then tries itself.
-    if (Date.now() > deadline) throw new Error(`no bundle of ${entry} after ${WAIT_MS} ms: another worker holds ${lock}`);
-    await sleep(20);
+    // Another worker is building (a failed build frees the lock, and this one then tries).
+    while (existsSync(LOCK)) {
+      if (lockAge() > STALE_LOCK_MS) rmSync(LOCK, { force: true });
+      else if (Date.now() > deadline) throw new Error(`no test bundle after ${WAIT_MS} ms: another worker holds ${LOCK}`);
+      else await sleep(20);
+    }
   }
 }
 
-async function bundle(entry: string, out: string): Promise<void> {
-  // Written under a name of its own, then renamed: a waiting worker never sees half a file.
-  const own = `${out}.${process.pid}.part`;
-  // One CommonJS file, packages included (as scripts/build.mjs ships the function): Node
-  // then neither resolves hundreds of package files nor scans each CommonJS one for its
-  // exports, which was half of an instance's start-up.
-  // Loaded here, not at the top: vitest.config.ts imports this file for TEST_RUN_VAR only.
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: [resolve(repoRoot, entry)],
-    outfile: own,
+function lockAge(): number {
+  try {
+    return Date.now() - statSync(LOCK).mtimeMs;
+  } catch {
+    return 0; // just released
+  }
+}
+
+/** The key of the last build's inputs as they are now; undefined when there is none or one is gone. */
+function lastKey(): string | undefined {
+  try {
+    return keyOf(JSON.parse(readFileSync(INPUTS, 'utf8')) as string[]);
+  } catch {
+    return undefined;
+  }
+}
+
+function keyOf(inputs: string[]): string {
+  const hash = createHash('sha256');
+  const add = (label: string, data: string | Buffer) => hash.update(`${label}\0${data.length}\0`).update(data);
+  add('entries', ENTRIES.join('\n'));
+  add('this file', readFileSync(fileURLToPath(import.meta.url)));
+  add('lock', readFileSync(resolve(repoRoot, 'package-lock.json')));
+  const dirs = new Set<string>();
+  for (const input of inputs) {
+    add(input, readFileSync(resolve(repoRoot, input)));
+    if (!input.startsWith('node_modules/')) dirs.add(dirname(input));
+  }
+  for (const dir of [...dirs].sort()) add(`${dir}/`, readdirSync(resolve(repoRoot, dir)).sort().join('\n'));
+  return hash.digest('hex').slice(0, 24);
+}
+
+async function build(): Promise<string> {
+  // Built in a directory of its own, then renamed: a waiting worker never sees half a build.
+  const part = mkdtempSync(join(DIR, 'part-'));
+  // CommonJS files, packages included (as scripts/build.mjs ships the function): Node then
+  // neither resolves hundreds of package files nor scans each CommonJS one for its exports,
+  // which was half of an instance's start-up. esbuild is loaded only here: most files never build.
+  const { build: esbuild } = await import('esbuild');
+  const { metafile } = await esbuild({
+    absWorkingDir: repoRoot,
+    entryPoints: ENTRIES,
+    outdir: part,
+    entryNames: '[name]',
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     logLevel: 'error',
+    metafile: true,
     define: { 'import.meta.url': '__bundled_url' },
     banner: { js: "const __bundled_url = require('node:url').pathToFileURL(__filename).href;" },
   });
-  renameSync(own, out);
+  const inputs = Object.keys(metafile.inputs).sort();
+  const key = keyOf(inputs);
+  const out = join(DIR, key);
+  if (existsSync(out)) rmSync(part, { recursive: true, force: true });
+  else renameSync(part, out);
+  writeFileSync(`${INPUTS}.part`, JSON.stringify(inputs));
+  renameSync(`${INPUTS}.part`, INPUTS);
+  removeOthers(key);
+  return out;
 }
 
-/**
- * Bundles of earlier runs, ten minutes old (a run beside this one keeps its own): .tmp/ would
- * otherwise keep one set per run.
- */
-function removeOtherRuns(dir: string, name: string, run: string): void {
-  const before = Date.now() - 10 * 60 * 1000;
-  for (const file of readdirSync(dir)) {
-    if (!file.startsWith(`${name}.`) || file.startsWith(`${name}.${run}.`)) continue;
-    const path = join(dir, file);
+/** Older builds (and half-written ones) once KEEP_MS old: .tmp/ would otherwise keep one per change. */
+function removeOthers(key: string): void {
+  const before = Date.now() - KEEP_MS;
+  for (const name of readdirSync(DIR)) {
+    if (name === key || name === 'inputs.json' || name === 'build.lock') continue;
+    const path = join(DIR, name);
     try {
-      if (statSync(path).mtimeMs < before) rmSync(path, { force: true });
+      if (statSync(path).mtimeMs < before) rmSync(path, { recursive: true, force: true });
     } catch {
       // removed by another run meanwhile
     }
