@@ -20,6 +20,14 @@ interface StoredInvocation extends Omit<InvocationState, 'invocationStatus' | 'i
   instances: StoredInstance[];
 }
 
+/**
+ * What a listing may pick invocations by before they are settled and copied: what they are,
+ * never their statuses (a `Stopping` instance's may be out of date until it is read).
+ */
+export type InvocationIdentity = Pick<InvocationState, 'regionId' | 'invokeId' | 'commandId' | 'commandName' | 'commandType' | 'repeatMode' | 'timed'> & {
+  instances: ReadonlyArray<Pick<InstanceState, 'instanceId'>>;
+};
+
 export interface CommandRecord {
   commandId: string;
   name: string;
@@ -174,9 +182,13 @@ export class InvocationStore {
     return inv ? snapshot(settle(inv, now)) : undefined;
   }
 
-  /** Newest first, as DescribeInvocations lists them. */
-  list(now = Date.now()): InvocationState[] {
+  /**
+   * Newest first, as DescribeInvocations lists them. `where` picks first, so a call copies
+   * only what it answers with, not every invocation a long test has seeded.
+   */
+  list(now = Date.now(), where?: (inv: InvocationIdentity) => boolean): InvocationState[] {
     return [...this.invocations.values()]
+      .filter((inv) => !where || where(inv))
       .sort((a, b) => (parseTime(b.creationTime) ?? 0) - (parseTime(a.creationTime) ?? 0) || b.seq - a.seq)
       .map((inv) => snapshot(settle(inv, now)));
   }

@@ -20,10 +20,15 @@ export const describeInvocationResults: RpcAction = ({ params, ctx, now }) => {
   const regionId = checkRegion(params, ctx.config);
   const f = (name: string) => (params[name] === '' ? undefined : params[name]);
   const rows: Row[] = [];
-  for (const inv of ctx.store.list(now)) {
-    if (inv.regionId !== regionId) continue;
-    if (f('InvokeId') && inv.invokeId !== f('InvokeId')) continue;
-    if (f('CommandId') && inv.commandId !== f('CommandId')) continue;
+  const picked = ctx.store.list(
+    now,
+    (inv) =>
+      inv.regionId === regionId &&
+      (!f('InvokeId') || inv.invokeId === f('InvokeId')) &&
+      (!f('CommandId') || inv.commandId === f('CommandId')) &&
+      (!f('InstanceId') || inv.instances.some((i) => i.instanceId === f('InstanceId'))),
+  );
+  for (const inv of picked) {
     inv.instances.forEach((instance, index) => {
       if (f('InstanceId') && instance.instanceId !== f('InstanceId')) return;
       const status = f('InvokeRecordStatus');

@@ -14,18 +14,21 @@ export const describeInvocations: RpcAction = ({ params, ctx, now }) => {
   const regionId = checkRegion(params, ctx.config);
   const f = (name: string) => (params[name] === '' ? undefined : params[name]);
   const commandType = f('CommandType') ?? f('Type');
-  const all = ctx.store.list(now).filter(
-    (inv) =>
-      inv.regionId === regionId &&
-      (!f('InvokeId') || inv.invokeId === f('InvokeId')) &&
-      (!f('InstanceId') || inv.instances.some((i) => i.instanceId === f('InstanceId'))) &&
-      (!f('InvokeStatus') || statusMatches(f('InvokeStatus')!, inv.invocationStatus)) &&
-      (!f('CommandId') || inv.commandId === f('CommandId')) &&
-      (!f('CommandName') || inv.commandName === f('CommandName')) &&
-      (!commandType || inv.commandType === commandType) &&
-      (!f('RepeatMode') || inv.repeatMode === f('RepeatMode')) &&
-      (!f('Timed') || String(inv.timed) === f('Timed')!.toLowerCase()),
-  );
+  const all = ctx.store
+    .list(
+      now,
+      (inv) =>
+        inv.regionId === regionId &&
+        (!f('InvokeId') || inv.invokeId === f('InvokeId')) &&
+        (!f('InstanceId') || inv.instances.some((i) => i.instanceId === f('InstanceId'))) &&
+        (!f('CommandId') || inv.commandId === f('CommandId')) &&
+        (!f('CommandName') || inv.commandName === f('CommandName')) &&
+        (!commandType || inv.commandType === commandType) &&
+        (!f('RepeatMode') || inv.repeatMode === f('RepeatMode')) &&
+        (!f('Timed') || String(inv.timed) === f('Timed')!.toLowerCase()),
+    )
+    // The status only once the invocation is settled (state.ts `list`).
+    .filter((inv) => !f('InvokeStatus') || statusMatches(f('InvokeStatus')!, inv.invocationStatus));
   const fp = fingerprint(Object.fromEntries([['RegionId', regionId], ...FILTERS.map((n) => [n, f(n)])]));
   const page = paginate(all, (inv) => ctx.store.orderKey(inv.invokeId), params, fp);
   const encoding = contentEncoding(params);
