@@ -7,8 +7,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** What makes a name credential-like: a field, a header, a query parameter. */
+const CREDENTIAL_WORDS = 'secret|token|password|passwd|signature|authorization|credential|accesskey|cookie|external_?id';
+/** Auth scheme words a credential follows (`Authorization: Bearer …`). */
+const SCHEMES = 'Bearer|Basic|ACS3-HMAC-SHA256|acs|FC';
 /** Field names whose values are never written, whatever they hold. */
-const SECRET_KEY = /secret|token|password|passwd|authorization|signature|credential|accesskey|cookie|external_?id/i;
+const SECRET_KEY = new RegExp(CREDENTIAL_WORDS, 'i');
 const REDACTED = '[redacted]';
 
 export type Fields = Record<string, unknown>;
@@ -73,11 +77,13 @@ export class Logger {
     for (const secret of this.secrets) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
+    // Most values are ids, counts and our own prose: none of the patterns below can match them.
+    if (!MAY_HOLD_CREDENTIAL.test(out)) return out;
     return out
       // A credential after an auth scheme word is long, or has a capital, a digit or a base64
       // symbol; the short lower-case prose of our own messages ("the Basic credentials are …")
       // has none of these.
-      .replace(/\b(Bearer|Basic|ACS3-HMAC-SHA256|acs|FC)\s+(?:[A-Za-z0-9+/=_.:,-]{16,}|(?=[A-Za-z0-9+/=_.:,-]*[A-Z0-9+/=:])[A-Za-z0-9+/=_.:,-]{8,})/g, `$1 ${REDACTED}`)
+      .replace(SCHEME_FORM, `$1 ${REDACTED}`)
       // JSON, also quoted inside another string: "AccessKeySecret":"…" (a truncated value runs to the end).
       .replace(JSON_FORM, (_m, q1: string, name: string, q2: string, q3: string) => `${q1}"${name}${q2}":${q3}"${REDACTED}`)
       // Header: x-acs-security-token: …, Authorization: … (to the end of the line or field).
@@ -88,10 +94,17 @@ export class Logger {
 }
 
 /** Names of credential-like fields, as they appear in keys, headers and query strings. */
-const NAME = String.raw`[A-Za-z0-9_.-]*(?:secret|token|password|passwd|signature|authorization|credential|accesskey|cookie|external_?id)[A-Za-z0-9_.-]*`;
+const NAME = String.raw`[A-Za-z0-9_.-]*(?:${CREDENTIAL_WORDS})[A-Za-z0-9_.-]*`;
+const SCHEME_FORM = new RegExp(String.raw`\b(${SCHEMES})\s+(?:[A-Za-z0-9+/=_.:,-]{16,}|(?=[A-Za-z0-9+/=_.:,-]*[A-Z0-9+/=:])[A-Za-z0-9+/=_.:,-]{8,})`, 'g');
 const JSON_FORM = new RegExp(String.raw`(\\?)"(${NAME})(\\?)"\s*:\s*(\\?)"(?:[^"\\]|\\(?!"))*`, 'gi');
-const HEADER_FORM = new RegExp(String.raw`(^|[\s{,;(])(${NAME}):[ \t]*(?!(?:Bearer|Basic|ACS3-HMAC-SHA256|acs|FC) \[redacted\])[^\s<\[",;}][^\r\n",;}]*`, 'gim');
+const HEADER_FORM = new RegExp(String.raw`(^|[\s{,;(])(${NAME}):[ \t]*(?!(?:${SCHEMES}) \[redacted\])[^\s<\[",;}][^\r\n",;}]*`, 'gim');
 const PAIR_FORM = new RegExp(String.raw`\b(${NAME})(=|%3D)(?![<\[])[^&\s"',;]+`, 'gi');
+
+/**
+ * What every pattern in `scrub` needs somewhere in the text (case aside): a credential-like
+ * name (NAME), or an auth scheme word before a space. Text with none of them is left as it is.
+ */
+const MAY_HOLD_CREDENTIAL = new RegExp(String.raw`${CREDENTIAL_WORDS}|\b(?:${SCHEMES})\s`, 'i');
 
 /** FC ships each stdout line to SLS, which caps a log entry; a longer record is cut with a marker. */
 export const MAX_LINE_BYTES = 64 * 1024;

@@ -226,6 +226,24 @@ describe('log redaction', () => {
     expect(log.scrub('Bearer abcdefghijklmnop')).toBe('Bearer [redacted]');
     expect(log.scrub('...&SecurityToken=abc%2Fdef&Signature=xyz')).toBe('...&SecurityToken=[redacted]&Signature=[redacted]');
   });
+  // scrub skips its patterns for text that none of them can match (shared/log.ts
+  // MAY_HOLD_CREDENTIAL): every credential-like name, in any case, in every form, still gets there.
+  it('redacts every credential-like name in any case, as a pair, a header and a JSON field', () => {
+    const log = new Logger('info');
+    const names = ['secret', 'token', 'password', 'passwd', 'signature', 'authorization', 'credential', 'accesskey', 'cookie', 'externalid', 'external_id'];
+    const wrong: string[] = [];
+    for (const base of names) {
+      for (const name of [base, base.toUpperCase(), `X-${base[0]!.toUpperCase()}${base.slice(1)}-Value`]) {
+        const forms = [`ids i-bp1x ${name}=v4lue9 end`, `${name}: v4lue9`, `{"${name}":"v4lue9"}`];
+        for (const text of forms) if (log.scrub(text).includes('v4lue9')) wrong.push(text);
+      }
+    }
+    for (const scheme of ['Bearer', 'Basic', 'ACS3-HMAC-SHA256', 'acs', 'FC']) if (log.scrub(`sent ${scheme} Abcdefgh12345678`).includes('Abcdefgh12345678')) wrong.push(scheme);
+    expect(wrong).toEqual([]);
+    // Text none of the patterns can match comes back as it was.
+    const plain = 'i-bp1000000000000000001 t-abcdef123456 cn-hangzhou stopped 5C6B9B0E-1F3A';
+    expect(log.scrub(plain)).toBe(plain);
+  });
 });
 
 describe('config', () => {
