@@ -132,8 +132,13 @@ async function build(): Promise<string> {
   const inputs = Object.keys(metafile.inputs).sort();
   const key = keyOf(inputs);
   const out = join(DIR, key);
-  if (existsSync(out)) rmSync(part, { recursive: true, force: true });
-  else renameSync(part, out);
+  try {
+    renameSync(part, out);
+  } catch (err) {
+    // Another run built the same inputs meanwhile: theirs is as good.
+    if (!existsSync(out)) throw err;
+    rmSync(part, { recursive: true, force: true });
+  }
   writeFileSync(`${INPUTS}.part`, JSON.stringify(inputs));
   renameSync(`${INPUTS}.part`, INPUTS);
   removeOthers(key);
