@@ -33,12 +33,15 @@ const PASSED = '.tmp/tsc.passed';
  * (so a new one counts), tsconfig.json and package-lock.json. Undefined without build info.
  */
 function inputsStamp() {
-  let info;
   try {
-    info = JSON.parse(readFileSync(resolve(root, BUILD_INFO), 'utf8'));
+    return stampOf(JSON.parse(readFileSync(resolve(root, BUILD_INFO), 'utf8')));
   } catch {
+    // No build info yet, or a tsconfig.json this cannot read (comments): tsc checks.
     return undefined;
   }
+}
+
+function stampOf(info) {
   const files = new Set(['tsconfig.json', 'package-lock.json']);
   // Bare names are TypeScript's own lib files: package-lock.json pins them.
   for (const name of info.fileNames ?? []) if (name.includes('/')) files.add(join(dirname(BUILD_INFO), name));
