@@ -42,9 +42,15 @@ function inputsStamp() {
 }
 
 function stampOf(info) {
-  const files = new Set(['tsconfig.json', 'package-lock.json']);
-  // Bare names are TypeScript's own lib files: package-lock.json pins them.
-  for (const name of info.fileNames ?? []) if (name.includes('/')) files.add(join(dirname(BUILD_INFO), name));
+  const tsconfig = JSON.parse(readFileSync(resolve(root, 'tsconfig.json'), 'utf8'));
+  // What this does not follow (another config, globs, a file list) means tsc checks.
+  if (tsconfig.extends || tsconfig.files || (tsconfig.include ?? []).some((entry) => /[*?]/.test(entry))) return undefined;
+  const files = new Set(['tsconfig.json', 'package.json', 'package-lock.json']);
+  // Bare names are TypeScript's own lib files: package-lock.json pins them. The package.json
+  // files it consulted ("type", "exports") count as much as the sources.
+  for (const name of [...(info.fileNames ?? []), ...(info.packageJsons ?? [])]) {
+    if (typeof name === 'string' && name.includes('/')) files.add(join(dirname(BUILD_INFO), name));
+  }
   const walk = (dir) => {
     for (const entry of readdirSync(resolve(root, dir), { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -52,16 +58,20 @@ function stampOf(info) {
       else files.add(path);
     }
   };
-  for (const entry of JSON.parse(readFileSync(resolve(root, 'tsconfig.json'), 'utf8')).include ?? []) {
+  for (const entry of tsconfig.include ?? []) {
     if (statSync(resolve(root, entry), { throwIfNoEntry: false })?.isDirectory()) walk(entry);
     else files.add(entry);
   }
   const hash = createHash('sha256');
+  let newest = 0;
   for (const file of [...files].sort()) {
     const st = statSync(resolve(root, file), { throwIfNoEntry: false });
     hash.update(`${file}\0${st ? `${st.size}:${st.mtimeMs}` : 'gone'}\n`);
+    newest = Math.max(newest, st?.mtimeMs ?? 0);
   }
-  return hash.digest('hex');
+  // A file changed in the last two seconds may change again within the same mtime on a
+  // coarse file system: no stamp then, and the next run checks (git's rule for its index).
+  return Date.now() - newest < 2000 ? undefined : hash.digest('hex');
 }
 
 // tsc runs only when something it reads changed since the last check that passed: a check

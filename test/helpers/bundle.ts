@@ -22,8 +22,8 @@ const INPUTS = join(DIR, 'inputs.json');
 const LOCK = join(DIR, 'build.lock');
 /** How long a worker waits for another one's build before it gives up. */
 const WAIT_MS = 120_000;
-/** A lock this old was left by a run that was killed mid-build (a build takes a second or two). */
-const STALE_LOCK_MS = 30_000;
+/** A lock this old is stale whoever holds it (its pid may have been reused): a build takes a second or two. */
+const STALE_LOCK_MS = 60_000;
 /** Builds of other keys are removed once this old (a run beside this one may still use its own). */
 const KEEP_MS = 10 * 60 * 1000;
 
@@ -52,9 +52,13 @@ async function ensureBuilt(): Promise<string> {
       utimesSync(join(DIR, key), now, now);
       return join(DIR, key);
     }
+    // The lock holds its builder's pid: a lock whose process is gone (a run killed mid-build)
+    // is taken over at once, and a builder removes only its own.
+    const token = `${process.pid}`;
     let fd: number | undefined;
     try {
       fd = openSync(LOCK, 'wx');
+      writeFileSync(fd, token);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -63,13 +67,14 @@ async function ensureBuilt(): Promise<string> {
         return await build();
       } finally {
         closeSync(fd);
-        rmSync(LOCK, { force: true });
+        if (readLock() === token) rmSync(LOCK, { force: true });
       }
     }
     // Another worker is building (a failed build frees the lock, and this one then tries).
-    while (existsSync(LOCK)) {
-      if (lockAge() > STALE_LOCK_MS) rmSync(LOCK, { force: true });
-      else if (Date.now() > deadline) throw new Error(`no test bundle after ${WAIT_MS} ms: another worker holds ${LOCK}`);
+    for (let holder = readLock(); holder !== undefined; holder = readLock()) {
+      if (!alive(holder) || lockAge() > STALE_LOCK_MS) {
+        if (readLock() === holder) rmSync(LOCK, { force: true });
+      } else if (Date.now() > deadline) throw new Error(`no test bundle after ${WAIT_MS} ms: process ${holder} holds ${LOCK}`);
       else await sleep(20);
     }
   }
@@ -80,6 +85,25 @@ function lockAge(): number {
     return Date.now() - statSync(LOCK).mtimeMs;
   } catch {
     return 0; // just released
+  }
+}
+
+/** The lock's holder (a pid), '' while it is being written, undefined when there is no lock. */
+function readLock(): string | undefined {
+  try {
+    return readFileSync(LOCK, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(holder: string): boolean {
+  if (holder === '') return true; // just created: its pid follows
+  try {
+    process.kill(Number(holder), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -97,7 +121,8 @@ function keyOf(inputs: string[]): string {
   const add = (label: string, data: string | Buffer) => hash.update(`${label}\0${data.length}\0`).update(data);
   add('entries', ENTRIES.join('\n'));
   add('this file', readFileSync(fileURLToPath(import.meta.url)));
-  add('lock', readFileSync(resolve(repoRoot, 'package-lock.json')));
+  // What else esbuild reads: tsconfig.json (its target, class fields) and package.json ("type").
+  for (const file of ['package-lock.json', 'package.json', 'tsconfig.json']) add(file, readFileSync(resolve(repoRoot, file)));
   const dirs = new Set<string>();
   for (const input of inputs) {
     add(input, readFileSync(resolve(repoRoot, input)));
@@ -110,6 +135,7 @@ function keyOf(inputs: string[]): string {
 async function build(): Promise<string> {
   // Built in a directory of its own, then renamed: a waiting worker never sees half a build.
   const part = mkdtempSync(join(DIR, 'part-'));
+  const started = Date.now();
   // CommonJS files, packages included (as scripts/build.mjs ships the function): Node then
   // neither resolves hundreds of package files nor scans each CommonJS one for its exports,
   // which was half of an instance's start-up. esbuild is loaded only here: most files never build.
@@ -130,6 +156,9 @@ async function build(): Promise<string> {
     banner: { js: "const __bundled_url = require('node:url').pathToFileURL(__filename).href;" },
   });
   const inputs = Object.keys(metafile.inputs).sort();
+  // The key is of the files as they are now: one edited while esbuild read it (a save, a
+  // checkout) would file old code under new sources. Such a build serves this run only.
+  if (inputs.some((input) => statSync(resolve(repoRoot, input)).mtimeMs >= started - 2000)) return part;
   const key = keyOf(inputs);
   const out = join(DIR, key);
   try {
@@ -138,9 +167,12 @@ async function build(): Promise<string> {
     // Another run built the same inputs meanwhile: theirs is as good.
     if (!existsSync(out)) throw err;
     rmSync(part, { recursive: true, force: true });
+    const now = new Date();
+    utimesSync(out, now, now);
   }
-  writeFileSync(`${INPUTS}.part`, JSON.stringify(inputs));
-  renameSync(`${INPUTS}.part`, INPUTS);
+  const listed = `${INPUTS}.${process.pid}.part`;
+  writeFileSync(listed, JSON.stringify(inputs));
+  renameSync(listed, INPUTS);
   removeOthers(key);
   return out;
 }
