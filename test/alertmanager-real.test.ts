@@ -89,8 +89,11 @@ describe.skipIf(!bin)(`real Alertmanager (${ALERTMANAGER_PACKAGE})`, () => {
   const stopped = (invokeId: string, instanceId: string) => (state(invokeId, instanceId) === 'Stopped' ? true : undefined);
   const firing = (labels: Record<string, string>) => ({ labels: { region_id: 'cn-hangzhou', ...labels }, startsAt: new Date().toISOString() });
   const because = () => `\nAlertmanager log:\n${am.output().slice(-3000)}`;
-  // StopInvocation calls of one invocation (stopCount), or on one instance: the three tests below run side by side.
-  /** Calls naming the instance, or of one of `invokeIds` (a StopInvocation without InstanceId stops every instance of it). */
+  /**
+   * StopInvocation calls naming the instance, or of one of `invokeIds` (a call without
+   * InstanceId stops every instance of it): the tests below run side by side, so each counts
+   * only its own calls, as `stopCount` does for one invocation.
+   */
   const stopsOn = (instanceId: string, invokeIds: string[]) =>
     emu
       .requests({ service: 'ecs', action: 'StopInvocation' })

@@ -10,8 +10,8 @@ import { repoRoot } from './samples.js';
 // probe), bundled by esbuild: the same code tsx would run, without paying ~1 s of CPU per
 // process to compile it again. All entries in one esbuild pass (they share most modules), kept
 // between runs under a key of everything that went into them: each input's bytes and the
-// names beside it (a new file may change what an import resolves to), package-lock.json and
-// this file (esbuild's version and options). A run whose sources are unchanged reuses the last
+// names beside it (a new file may change what an import resolves to), package-lock.json,
+// package.json, tsconfig.json and this file (esbuild's version and options). A run whose sources are unchanged reuses the last
 // build: ~1 s of CPU less. The first worker to ask builds under a lock file; the others wait.
 
 /** Every entry a test starts as its own process, relative to the repository. */
@@ -46,12 +46,7 @@ async function ensureBuilt(): Promise<string> {
   mkdirSync(DIR, { recursive: true });
   for (const deadline = Date.now() + WAIT_MS; ; ) {
     const key = lastKey();
-    if (key && existsSync(join(DIR, key))) {
-      // In use again: not old for another run's clean-up (removeOthers).
-      const now = new Date();
-      utimesSync(join(DIR, key), now, now);
-      return join(DIR, key);
-    }
+    if (key && existsSync(join(DIR, key))) return touched(join(DIR, key));
     // The lock holds its builder's pid: a lock whose process is gone (a run killed mid-build)
     // is taken over at once, and a builder removes only its own.
     const token = `${process.pid}`;
@@ -167,14 +162,20 @@ async function build(): Promise<string> {
     // Another run built the same inputs meanwhile: theirs is as good.
     if (!existsSync(out)) throw err;
     rmSync(part, { recursive: true, force: true });
-    const now = new Date();
-    utimesSync(out, now, now);
+    touched(out);
   }
   const listed = `${INPUTS}.${process.pid}.part`;
   writeFileSync(listed, JSON.stringify(inputs));
   renameSync(listed, INPUTS);
   removeOthers(key);
   return out;
+}
+
+/** A build in use again: not old for another run's clean-up (removeOthers). */
+function touched(dir: string): string {
+  const now = new Date();
+  utimesSync(dir, now, now);
+  return dir;
 }
 
 /** Older builds (and half-written ones) once KEEP_MS old: .tmp/ would otherwise keep one per change. */
